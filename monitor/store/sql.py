@@ -1,0 +1,185 @@
+"""`SqlStore`: the store on SQLAlchemy 2.x, for SQLite files and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.store.base import RequestKey, StoreError
+from monitor.store.tables import rejected_lines, request_counts, sources
+
+__all__ = ["SqlStore", "normalize_url"]
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def normalize_url(url: str) -> str:
+    """Pick the psycopg 3 driver for plain `postgresql://` URLs."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must not leak through an error
+        return "<database url>"
+
+
+class SqlStore:
+    """State in a relational database; the schema is migrated to head on open."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self._url = normalize_url(url)
+        try:
+            self._engine = create_engine(self._url, pool_pre_ping=True)
+        except (SQLAlchemyError, ValueError) as err:
+            raise StoreError(f"bad database URL {_safe(self._url)}: {type(err).__name__}") from None
+        if self._engine.dialect.name == "sqlite":
+            event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._insert: Any = (
+            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        )
+        if migrate:
+            self.migrate()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self._engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Replicas starting together must not migrate concurrently.
+                    conn.execute(text("SELECT pg_advisory_xact_lock(727364)"))
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot migrate {_safe(self._url)}: {_reason(err)}") from None
+
+    def checkpoint(self, *, source: str) -> dict[str, object] | None:
+        with self._connect() as conn:
+            raw = conn.execute(
+                select(sources.c.checkpoint).where(sources.c.name == source)
+            ).scalar_one_or_none()
+        if not raw:
+            return None
+        value = json.loads(raw)
+        return value if isinstance(value, dict) else None
+
+    def commit_batch(
+        self,
+        *,
+        source: str,
+        checkpoint: Mapping[str, object],
+        units: int,
+        newest_ts: float | None,
+        rejected: Mapping[str, int],
+        requests: Mapping[RequestKey, int],
+        now: float,
+    ) -> None:
+        try:
+            with self._engine.begin() as conn:
+                self._upsert_source(conn, source, checkpoint, units, newest_ts, now)
+                if rejected:
+                    self._add_counts(conn, rejected_lines, [
+                        {"source": source, "reason": reason, "count": n}
+                        for reason, n in rejected.items()
+                    ])
+                if requests:
+                    self._add_counts(conn, request_counts, [
+                        {**key._asdict(), "count": n} for key, n in requests.items()
+                    ])
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot commit batch of {source}: {_reason(err)}") from None
+
+    def _upsert_source(
+        self, conn: Connection, source: str, checkpoint: Mapping[str, object], units: int,
+        newest_ts: float | None, now: float,
+    ) -> None:
+        stmt = self._insert(sources).values(
+            name=source, checkpoint=json.dumps(dict(checkpoint), sort_keys=True),
+            units_total=units, newest_ts=newest_ts, updated_at=now,
+        )
+        old_ts = func.coalesce(sources.c.newest_ts, stmt.excluded.newest_ts)
+        new_ts = func.coalesce(stmt.excluded.newest_ts, sources.c.newest_ts)
+        pick = func.max if conn.dialect.name == "sqlite" else func.greatest
+        newest = pick(old_ts, new_ts)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=[sources.c.name],
+            set_={"checkpoint": stmt.excluded.checkpoint,
+                  "units_total": sources.c.units_total + stmt.excluded.units_total,
+                  "newest_ts": newest, "updated_at": stmt.excluded.updated_at},
+        ))
+
+    def _add_counts(self, conn: Connection, table: Any, rows: list[dict[str, object]]) -> None:
+        stmt = self._insert(table)
+        keys = [column for column in table.primary_key.columns]
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=keys, set_={"count": table.c.count + stmt.excluded.count}
+            ),
+            rows,
+        )
+
+    def request_counts(self) -> dict[str, dict[str, int]]:
+        query = select(request_counts.c.app, request_counts.c.outcome,
+                       func.sum(request_counts.c.count)).group_by(
+            request_counts.c.app, request_counts.c.outcome)
+        out: dict[str, dict[str, int]] = {}
+        with self._connect() as conn:
+            for app, outcome, count in conn.execute(query):
+                out.setdefault(app, {})[outcome] = int(count)
+        return out
+
+    def rejected_total(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.sum(rejected_lines.c.count), 0)))
+                       .scalar_one())
+
+    def newest_ts(self) -> float | None:
+        with self._connect() as conn:
+            value = conn.execute(select(func.max(sources.c.newest_ts))).scalar_one_or_none()
+        return float(value) if value is not None else None
+
+    def ping(self) -> None:
+        with self._connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _connect(self) -> Connection:
+        try:
+            return self._engine.connect()
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot reach {_safe(self._url)}: {_reason(err)}") from None
+
+
+def _reason(err: SQLAlchemyError) -> str:
+    """The driver's first line, never the statement parameters."""
+    orig = getattr(err, "orig", None)
+    message = str(orig if orig is not None else type(err).__name__).strip().splitlines()
+    return message[0][:200] if message else type(err).__name__
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

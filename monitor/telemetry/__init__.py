@@ -1,0 +1,1 @@
+"""Telemetry: every Prometheus metric scimwatch exports (`metrics`), built on an injected registry."""

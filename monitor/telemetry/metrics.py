@@ -1,0 +1,124 @@
+"""Every metric name and object scimwatch exports, declared once.
+
+Names follow https://prometheus.io/docs/practices/naming/ (`scimwatch_` prefix, base units,
+`_total` on counters). Labels are bounded: apps and sources come from the config, the rest
+from enums; no user, email or resource id ever becomes a label. Dashboards and rules import
+the name constants from here, so a renamed metric breaks their tests, not a panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from monitor.events import RejectReason
+from monitor.telemetry.summary import BatchSummary
+
+__all__ = ["NAMES", "Metrics"]
+
+SCIM_REQUESTS = "scimwatch_scim_requests_total"
+SCIM_DURATION = "scimwatch_scim_request_duration_seconds"
+SCIM_ERRORS = "scimwatch_scim_errors_total"
+SCIM_DEPROVISIONS = "scimwatch_scim_deprovision_requests_total"
+SCIM_RETRY_AFTER = "scimwatch_scim_retry_after_seconds"
+SCIM_QUIRKS = "scimwatch_scim_quirk_requests_total"
+INGEST_LINES = "scimwatch_ingest_lines_total"
+INGEST_REJECTED = "scimwatch_ingest_rejected_lines_total"
+COLLECTOR_UP = "scimwatch_collector_up"
+COLLECTOR_LAST_SUCCESS = "scimwatch_collector_last_success_timestamp_seconds"
+COLLECTOR_ERRORS = "scimwatch_collector_errors_total"
+COLLECTOR_NEWEST_EVENT = "scimwatch_collector_newest_event_timestamp_seconds"
+BUILD_INFO = "scimwatch_build_info"
+
+NAMES = (
+    SCIM_REQUESTS, SCIM_DURATION, SCIM_ERRORS, SCIM_DEPROVISIONS, SCIM_RETRY_AFTER, SCIM_QUIRKS,
+    INGEST_LINES, INGEST_REJECTED, COLLECTOR_UP, COLLECTOR_LAST_SUCCESS, COLLECTOR_ERRORS,
+    COLLECTOR_NEWEST_EVENT, BUILD_INFO,
+)
+
+# SCIM latencies: from cache hits to Okta's 60 s request timeout.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+RETRY_AFTER_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 900, 3600, 6 * 3600, 24 * 3600)
+
+
+def _name(full: str) -> str:
+    """prometheus_client appends `_total` to counters itself."""
+    return full.removesuffix("_total")
+
+
+class Metrics:
+    """The metric objects of one registry (one per daemon, one per test)."""
+
+    def __init__(self, registry: CollectorRegistry, *, version: str = "dev") -> None:
+        self.registry = registry
+        self.scim_requests = Counter(_name(SCIM_REQUESTS), "SCIM requests seen in logs.",
+                                     ["app", "idp", "resource", "operation", "outcome"],
+                                     registry=registry)
+        self.scim_duration = Histogram(SCIM_DURATION, "SCIM request latency as logged.",
+                                       ["app", "idp", "operation"], buckets=DURATION_BUCKETS,
+                                       registry=registry)
+        self.scim_errors = Counter(_name(SCIM_ERRORS), "SCIM requests answered 4xx or 5xx.",
+                                   ["app", "idp", "status_code", "scim_type"], registry=registry)
+        self.scim_deprovisions = Counter(
+            _name(SCIM_DEPROVISIONS), "SCIM requests that disable or delete a user.",
+            ["app", "idp", "outcome"], registry=registry)
+        self.scim_retry_after = Histogram(
+            SCIM_RETRY_AFTER, "Retry-After asked for by throttled or unavailable answers.",
+            ["app", "idp"], buckets=RETRY_AFTER_BUCKETS, registry=registry)
+        self.scim_quirks = Counter(
+            _name(SCIM_QUIRKS), "SCIM requests carrying an IdP-specific shape, by outcome.",
+            ["app", "idp", "quirk", "outcome"], registry=registry)
+        self.ingest_lines = Counter(_name(INGEST_LINES), "Input lines or records read.",
+                                    ["source"], registry=registry)
+        self.ingest_rejected = Counter(_name(INGEST_REJECTED), "Input lines skipped as unreadable.",
+                                       ["source", "reason"], registry=registry)
+        self.collector_up = Gauge(COLLECTOR_UP, "1 when the collector's last poll succeeded.",
+                                  ["collector"], registry=registry)
+        self.collector_last_success = Gauge(
+            COLLECTOR_LAST_SUCCESS, "Unix time of the collector's last successful poll.",
+            ["collector"], registry=registry)
+        self.collector_errors = Counter(_name(COLLECTOR_ERRORS), "Failed collector polls.",
+                                        ["collector", "reason"], registry=registry)
+        self.collector_newest_event = Gauge(
+            COLLECTOR_NEWEST_EVENT, "Event time of the newest record a collector delivered.",
+            ["collector"], registry=registry)
+        Gauge(BUILD_INFO, "scimwatch build; always 1.", ["version"],
+              registry=registry).labels(version).set(1)
+
+    def declare_sources(self, names: Iterable[str]) -> None:
+        """Pre-create per-source series so a quiet source shows 0, not nothing."""
+        for name in names:
+            self.ingest_lines.labels(name)
+            self.collector_up.labels(name).set(0)
+            for reason in RejectReason:
+                self.ingest_rejected.labels(name, reason.value)
+
+    def apply(self, source: str, summary: BatchSummary) -> None:
+        """Publish a committed batch."""
+        self.ingest_lines.labels(source).inc(summary.units)
+        _inc(self.ingest_rejected, {(source, r): n for r, n in summary.rejected.items()})
+        _inc(self.scim_requests, summary.requests)
+        _inc(self.scim_errors, summary.errors)
+        _inc(self.scim_deprovisions, summary.deprovisions)
+        _inc(self.scim_quirks, summary.quirks)
+        for labels, values in summary.durations.items():
+            child = self.scim_duration.labels(*labels)
+            for value in values:
+                child.observe(value)
+        for labels, values in summary.retry_after.items():
+            child = self.scim_retry_after.labels(*labels)
+            for value in values:
+                child.observe(value)
+        if summary.newest_ts is not None:
+            gauge = self.collector_newest_event.labels(source)
+            gauge.set(max(summary.newest_ts, _value(gauge)))
+
+
+def _inc(counter: Counter, deltas: Mapping[tuple[str, ...], int]) -> None:
+    for labels, n in deltas.items():
+        counter.labels(*labels).inc(n)
+
+
+def _value(gauge: Gauge) -> float:
+    return float(gauge._value.get())  # noqa: SLF001 - prometheus_client has no public getter

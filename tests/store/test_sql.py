@@ -1,0 +1,81 @@
+"""SqlStore on SQLite and PostgreSQL: atomic batches, counters, checkpoints, migrations."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect
+
+from monitor.events import RequestKey
+from monitor.store import SqlStore, StoreError, normalize_url
+from monitor.store.tables import metadata
+
+KEY = RequestKey("billing", "entra", "User", "patch", "ok")
+
+
+def commit(store: SqlStore, **overrides: object) -> None:
+    values: dict[str, object] = {
+        "source": "scim_log/billing", "checkpoint": {"offset": 10}, "units": 3,
+        "newest_ts": 100.0, "rejected": {}, "requests": {KEY: 2}, "now": 1.0,
+    }
+    values.update(overrides)
+    store.commit_batch(**values)  # type: ignore[arg-type]
+
+
+def test_batches_add_up_and_checkpoint_moves(store: SqlStore) -> None:
+    assert store.checkpoint(source="scim_log/billing") is None
+    commit(store, rejected={"invalid_json": 1})
+    commit(store, checkpoint={"offset": 20}, newest_ts=90.0, rejected={"invalid_json": 2},
+           requests={KEY: 1, KEY._replace(outcome="throttled"): 4})
+    assert store.checkpoint(source="scim_log/billing") == {"offset": 20}
+    assert store.request_counts() == {"billing": {"ok": 3, "throttled": 4}}
+    assert store.rejected_total() == 3
+    assert store.newest_ts() == 100.0
+
+
+def test_newest_ts_survives_batches_without_times(store: SqlStore) -> None:
+    commit(store, newest_ts=None)
+    assert store.newest_ts() is None
+    commit(store, newest_ts=50.0)
+    commit(store, newest_ts=None)
+    assert store.newest_ts() == 50.0
+
+
+def test_counts_group_across_idp_resource_and_operation(store: SqlStore) -> None:
+    commit(store, requests={KEY: 1, KEY._replace(idp="okta", operation="get"): 5})
+    assert store.request_counts() == {"billing": {"ok": 6}}
+
+
+def test_a_failed_batch_changes_nothing(store: SqlStore) -> None:
+    commit(store)
+    with pytest.raises(StoreError):  # NULL count: the database refuses the second statement
+        commit(store, checkpoint={"offset": 99}, rejected={"invalid_json": None})
+    assert store.checkpoint(source="scim_log/billing") == {"offset": 10}
+    assert store.request_counts() == {"billing": {"ok": 2}}
+    assert store.rejected_total() == 0
+
+
+def test_migrations_build_the_declared_schema(store: SqlStore) -> None:
+    inspector = inspect(store.engine)
+    for table in metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
+
+
+def test_migrate_twice_is_harmless(store_url: str) -> None:
+    SqlStore(store_url).close()
+    again = SqlStore(store_url)
+    again.ping()
+    again.close()
+
+
+def test_unreachable_database_error_hides_the_password() -> None:
+    store = SqlStore("postgresql://scim:hunter2@127.0.0.1:1/nowhere", migrate=False)
+    with pytest.raises(StoreError) as caught:
+        store.ping()
+    assert "hunter2" not in str(caught.value)
+    assert "127.0.0.1" in str(caught.value)
+
+
+def test_normalize_url_picks_psycopg() -> None:
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
