@@ -33,9 +33,9 @@ class LineFileCollector:
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
         self._tail.restore(checkpoint)
 
-    def poll(self) -> Batch | None:
+    def poll(self, *, final: bool = False) -> Batch | None:
         try:
-            chunk = self._tail.read()
+            chunk = self._tail.flush() if final else self._tail.read()
         except TailError as err:
             raise CollectorError(err.reason, str(err)) from err
         if chunk is None:

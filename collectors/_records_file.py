@@ -62,13 +62,13 @@ class RecordsFileCollector:
         if self._mode == "lines":
             self._lines.restore(checkpoint.get("tail"))  # type: ignore[arg-type]
 
-    def poll(self) -> Batch | None:
+    def poll(self, *, final: bool = False) -> Batch | None:
         if self._mode is None:
             self._mode = self._detect()
             if self._mode is None:
                 return None
         if self._mode == "lines":
-            batch = self._lines.poll()
+            batch = self._lines.poll(final=final)
             if batch is not None:
                 batch.checkpoint = {"mode": "lines", "tail": batch.checkpoint}
             return batch

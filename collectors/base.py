@@ -54,8 +54,12 @@ class Collector(Protocol):
         """Resume from the last committed checkpoint (None: first start)."""
         ...
 
-    def poll(self) -> Batch | None:
-        """Read what is new; None when there is nothing right now."""
+    def poll(self, *, final: bool = False) -> Batch | None:
+        """Read what is new; None when there is nothing right now.
+
+        `final` says the input is complete (replay of finite files): hand out what would
+        otherwise be held back waiting for more, such as an unterminated last line.
+        """
         ...
 
     def close(self) -> None: ...
