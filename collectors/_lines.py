@@ -40,8 +40,12 @@ class LineFileCollector:
             raise CollectorError(err.reason, str(err)) from err
         if chunk is None:
             return None
-        batch = Batch(records=[], checkpoint=chunk.checkpoint, units=len(chunk.lines),
-                      size=sum(map(len, chunk.lines)) + len(chunk.lines))
+        batch = Batch(
+            records=[],
+            checkpoint=chunk.checkpoint,
+            units=len(chunk.lines),
+            size=sum(map(len, chunk.lines)) + len(chunk.lines),
+        )
         if chunk.oversized:
             batch.units += chunk.oversized
             batch.rejected[RejectReason.LINE_TOO_LONG] += chunk.oversized

@@ -121,8 +121,11 @@ class RecordsFileCollector:
     def _collect(self, items: list[object], batch: Batch) -> None:
         batch.units = len(items)
         for item in items:
-            record = (self._read(item) if isinstance(item, dict)
-                      else Rejected(RejectReason.UNKNOWN_FORMAT, "not an object"))
+            record = (
+                self._read(item)
+                if isinstance(item, dict)
+                else Rejected(RejectReason.UNKNOWN_FORMAT, "not an object")
+            )
             if isinstance(record, Rejected):
                 batch.rejected[record.reason] += 1
             else:

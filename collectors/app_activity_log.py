@@ -64,12 +64,14 @@ def build(config: Config, *, name: str, base_dir: Path) -> LineFileCollector:
     def parse(line: bytes) -> Record | Rejected:
         record = parse_activity(line)
         if isinstance(record, ActivityRecord) and record.app != app:
-            record = ActivityRecord(record.ts, app, record.user, record.auth, record.action,
-                                    record.status)
+            record = ActivityRecord(
+                record.ts, app, record.user, record.auth, record.action, record.status
+            )
         return record
 
-    return LineFileCollector(name=name, path=base_dir / config.path, parse=parse,
-                             start_at=config.start_at)
+    return LineFileCollector(
+        name=name, path=base_dir / config.path, parse=parse, start_at=config.start_at
+    )
 
 
 KIND = CollectorKind(type="app_activity_log", config=Config, build=build, app_bound=True)

@@ -12,6 +12,7 @@ Errors::
 
 from __future__ import annotations
 
+import builtins
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ class CollectorKind:
     """A registry entry: the config `type`, its model, and how to build a collector from it."""
 
     type: str
-    config: type[BaseModel]
+    config: builtins.type[BaseModel]
     build: Callable[..., Collector]
     app_bound: bool
 

@@ -30,7 +30,9 @@ def _fields(raw: Mapping[str, object]) -> tuple[object, object]:
 
 def build(config: Config, *, name: str, base_dir: Path) -> RecordsFileCollector:
     return RecordsFileCollector(
-        name=name, path=base_dir / config.path, read=record_reader("entra_provisioning_log", _fields)
+        name=name,
+        path=base_dir / config.path,
+        read=record_reader("entra_provisioning_log", _fields),
     )
 
 

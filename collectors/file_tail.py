@@ -138,6 +138,8 @@ class FileTail:
     _emitted: _Mark | None  # position of the last chunk handed out (or restored)
     _start: Literal["beginning", "end"]
     _out: list[bytes]
+    _pending: bytes  # start of an unterminated line, read but not checkpointed past
+    _skip: bool  # discarding the rest of an oversized line
 
     def __init__(
         self,

@@ -40,8 +40,9 @@ def _fields(raw: Mapping[str, object]) -> tuple[object, object]:
 
 def build(config: Config, *, name: str, base_dir: Path) -> RecordsFileCollector:
     kind = f"google_reports/{config.application}"
-    return RecordsFileCollector(name=name, path=base_dir / config.path,
-                                read=record_reader(kind, _fields))
+    return RecordsFileCollector(
+        name=name, path=base_dir / config.path, read=record_reader(kind, _fields)
+    )
 
 
 KIND = CollectorKind(type="google_reports", config=Config, build=build, app_bound=False)

@@ -57,7 +57,9 @@ class AppConfig(_Strict):
         default=None, description="The IdP provisioning this app; unset means detect it."
     )
     okta_app_id: str | None = Field(default=None, description="Okta AppInstance id.")
-    entra_service_principal_id: str | None = Field(default=None, description="Graph servicePrincipal.id.")
+    entra_service_principal_id: str | None = Field(
+        default=None, description="Graph servicePrincipal.id."
+    )
     google_app_name: str | None = Field(default=None, description="Google app display name.")
     slo: SloConfig | None = Field(default=None, description="Overrides the global SLO.")
 
@@ -96,7 +98,9 @@ class Config:
 
     def slo_seconds(self, app: str) -> float:
         found = self.app(app)
-        return (found.slo or self.slo).deprovision_seconds if found else self.slo.deprovision_seconds
+        return (
+            (found.slo or self.slo).deprovision_seconds if found else self.slo.deprovision_seconds
+        )
 
 
 def load(path: Path) -> Config:
@@ -117,7 +121,9 @@ def parse(text: str, *, source: str, base_dir: Path) -> Config:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise ConfigError([f"{where}: invalid YAML: {getattr(err, 'problem', None) or err}"]) from None
+        raise ConfigError(
+            [f"{where}: invalid YAML: {getattr(err, 'problem', None) or err}"]
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError([f"{source}: the top level must be a mapping with `apps` and `sources`"])
     problems = secret_key_problems(data, node, source)
@@ -135,20 +141,26 @@ def _resolve(document: _Document, node: yaml.Node | None, source: str, base_dir:
     names = [app.name for app in document.apps]
     for index, name in enumerate(names):
         if name in names[:index]:
-            problems.append(located(node, source, ("apps", index, "name"), f"duplicate app {name!r}"))
+            problems.append(
+                located(node, source, ("apps", index, "name"), f"duplicate app {name!r}")
+            )
     specs: list[SourceSpec] = []
     for index, config in enumerate(document.sources):
         kind = kind_of(str(getattr(config, "type")))  # noqa: B009
         app = getattr(config, "app", None)
         if kind.app_bound and app not in names:
             known = ", ".join(names)
-            problems.append(located(node, source, ("sources", index, "app"),
-                                    f"unknown app {app!r} (apps: {known})"))
+            problems.append(
+                located(
+                    node, source, ("sources", index, "app"), f"unknown app {app!r} (apps: {known})"
+                )
+            )
         name = getattr(config, "name", None) or kind.default_name(config)
         taken = {spec.name for spec in specs}
         if getattr(config, "name", None) and name in taken:
-            problems.append(located(node, source, ("sources", index, "name"),
-                                    f"duplicate source name {name!r}"))
+            problems.append(
+                located(node, source, ("sources", index, "name"), f"duplicate source name {name!r}")
+            )
         suffix = 2
         base = name
         while name in taken:
@@ -156,5 +168,6 @@ def _resolve(document: _Document, node: yaml.Node | None, source: str, base_dir:
         specs.append(SourceSpec(name=name, kind=kind, config=config))
     if problems:
         raise ConfigError(problems)
-    return Config(apps=tuple(document.apps), sources=tuple(specs), slo=document.slo,
-                  base_dir=base_dir)
+    return Config(
+        apps=tuple(document.apps), sources=tuple(specs), slo=document.slo, base_dir=base_dir
+    )

@@ -11,8 +11,19 @@ __all__ = ["ConfigError", "describe_validation_error", "located", "secret_key_pr
 
 # Keys that would hold a secret; their `*_env` / `*_file` twins are the accepted forms.
 SECRET_KEYS = frozenset(
-    {"token", "password", "secret", "client_secret", "api_key", "bearer_token", "private_key",
-     "routing_key", "webhook_url", "database_url", "credentials"}
+    {
+        "token",
+        "password",
+        "secret",
+        "client_secret",
+        "api_key",
+        "bearer_token",
+        "private_key",
+        "routing_key",
+        "webhook_url",
+        "database_url",
+        "credentials",
+    }
 )
 _TAGS_AT = {"sources": 2, "receivers": 2}
 
@@ -38,7 +49,9 @@ def _line(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             break
@@ -64,7 +77,9 @@ def _clean_loc(loc: Sequence[int | str]) -> list[int | str]:
     return parts
 
 
-def describe_validation_error(err: ValidationError, node: yaml.Node | None, source: str) -> list[str]:
+def describe_validation_error(
+    err: ValidationError, node: yaml.Node | None, source: str
+) -> list[str]:
     problems = []
     for item in err.errors(include_url=False, include_input=False):
         loc = _clean_loc(item["loc"])
@@ -72,8 +87,13 @@ def describe_validation_error(err: ValidationError, node: yaml.Node | None, sour
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif item["type"] == "union_tag_invalid":
-            message = "unknown source type " + str(item.get("ctx", {}).get("tag", "")) + \
-                " (known: " + str(item.get("ctx", {}).get("expected_tags", "")) + ")"
+            message = (
+                "unknown source type "
+                + str(item.get("ctx", {}).get("tag", ""))
+                + " (known: "
+                + str(item.get("ctx", {}).get("expected_tags", ""))
+                + ")"
+            )
         elif item["type"] == "union_tag_not_found":
             message = "missing `type`"
         problems.append(located(node, source, loc, message))
@@ -88,10 +108,16 @@ def secret_key_problems(data: object, node: yaml.Node | None, source: str) -> li
         if isinstance(value, dict):
             for key, child in value.items():
                 if isinstance(key, str) and key.lower() in SECRET_KEYS and child not in (None, ""):
-                    problems.append(located(node, source, [*loc, key],
-                                            f"secrets are not read from the config file; set "
-                                            f"{key}_env (an environment variable name) or "
-                                            f"{key}_file (a file path) instead"))
+                    problems.append(
+                        located(
+                            node,
+                            source,
+                            [*loc, key],
+                            f"secrets are not read from the config file; set "
+                            f"{key}_env (an environment variable name) or "
+                            f"{key}_file (a file path) instead",
+                        )
+                    )
                 else:
                     walk(child, [*loc, key])
         elif isinstance(value, list):

@@ -5,8 +5,8 @@ reads the environment at import time. Every setting is one documented field here
 
 | variable | default | meaning |
 |---|---|---|
-| SCIMWATCH_LISTEN | 127.0.0.1:9780 | address of the HTTP server (`/metrics`, `/healthz`, `/readyz`, API) |
-| SCIMWATCH_DATABASE_URL | sqlite:///scimwatch.db | SQLAlchemy URL; `postgresql://...` for shared state |
+| SCIMWATCH_LISTEN | 127.0.0.1:9780 | HTTP address (`/metrics`, `/healthz`, `/readyz`, API) |
+| SCIMWATCH_DATABASE_URL | sqlite:///scimwatch.db | SQLAlchemy URL; `postgresql://...` to share |
 | SCIMWATCH_DATABASE_URL_FILE | | file holding the URL (when it carries a password) |
 | SCIMWATCH_LOG_LEVEL | INFO | DEBUG, INFO, WARNING or ERROR |
 | SCIMWATCH_POLL_INTERVAL | 1.0 | seconds between polls of a source that had nothing new |
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.secret import Secret, resolve_secret
@@ -32,24 +32,32 @@ class Settings:
     """How the process runs."""
 
     listen: str = DEFAULT_LISTEN
-    database_url: Secret = Secret(DEFAULT_DATABASE_URL)
+    database_url: Secret = field(default_factory=lambda: Secret(DEFAULT_DATABASE_URL))
     log_level: str = "INFO"
     poll_interval: float = 1.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        overrides: Mapping[str, object] | None = None,
+    ) -> Settings:
         """Environment first, then explicit overrides (flags) that are not None."""
         env = os.environ if environ is None else environ
         file = env.get("SCIMWATCH_DATABASE_URL_FILE")
-        url = resolve_secret(env="SCIMWATCH_DATABASE_URL" if env.get("SCIMWATCH_DATABASE_URL")
-                             else None, file=Path(file) if file else None, environ=env)
+        url = resolve_secret(
+            env="SCIMWATCH_DATABASE_URL" if env.get("SCIMWATCH_DATABASE_URL") else None,
+            file=Path(file) if file else None,
+            environ=env,
+        )
         values: dict[str, object] = {
             "listen": env.get("SCIMWATCH_LISTEN", DEFAULT_LISTEN),
             "database_url": url or Secret(DEFAULT_DATABASE_URL),
             "log_level": env.get("SCIMWATCH_LOG_LEVEL", "INFO").upper(),
             "poll_interval": float(env.get("SCIMWATCH_POLL_INTERVAL", "1.0")),
         }
-        values.update({key: value for key, value in overrides.items() if value is not None})
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         if isinstance(values["database_url"], str):
             values["database_url"] = Secret(values["database_url"])
         return cls(**values)  # type: ignore[arg-type]

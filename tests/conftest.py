@@ -34,7 +34,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as err:  # noqa: BLE001 - any connection failure means "not available"
+    except Exception as err:
         admin.dispose()
         _postgres_unavailable(err)
     yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"

@@ -32,7 +32,7 @@ def normalize_url(url: str) -> str:
 def _safe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL must not leak through an error
+    except Exception:
         return "<database url>"
 
 
@@ -96,35 +96,54 @@ class SqlStore:
             with self._engine.begin() as conn:
                 self._upsert_source(conn, source, checkpoint, units, newest_ts, now)
                 if rejected:
-                    self._add_counts(conn, rejected_lines, [
-                        {"source": source, "reason": reason, "count": n}
-                        for reason, n in rejected.items()
-                    ])
+                    self._add_counts(
+                        conn,
+                        rejected_lines,
+                        [
+                            {"source": source, "reason": reason, "count": n}
+                            for reason, n in rejected.items()
+                        ],
+                    )
                 if requests:
-                    self._add_counts(conn, request_counts, [
-                        {**key._asdict(), "count": n} for key, n in requests.items()
-                    ])
+                    self._add_counts(
+                        conn,
+                        request_counts,
+                        [{**key._asdict(), "count": n} for key, n in requests.items()],
+                    )
         except SQLAlchemyError as err:
             raise StoreError(f"cannot commit batch of {source}: {_reason(err)}") from None
 
     def _upsert_source(
-        self, conn: Connection, source: str, checkpoint: Mapping[str, object], units: int,
-        newest_ts: float | None, now: float,
+        self,
+        conn: Connection,
+        source: str,
+        checkpoint: Mapping[str, object],
+        units: int,
+        newest_ts: float | None,
+        now: float,
     ) -> None:
         stmt = self._insert(sources).values(
-            name=source, checkpoint=json.dumps(dict(checkpoint), sort_keys=True),
-            units_total=units, newest_ts=newest_ts, updated_at=now,
+            name=source,
+            checkpoint=json.dumps(dict(checkpoint), sort_keys=True),
+            units_total=units,
+            newest_ts=newest_ts,
+            updated_at=now,
         )
         old_ts = func.coalesce(sources.c.newest_ts, stmt.excluded.newest_ts)
         new_ts = func.coalesce(stmt.excluded.newest_ts, sources.c.newest_ts)
         pick = func.max if conn.dialect.name == "sqlite" else func.greatest
         newest = pick(old_ts, new_ts)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[sources.c.name],
-            set_={"checkpoint": stmt.excluded.checkpoint,
-                  "units_total": sources.c.units_total + stmt.excluded.units_total,
-                  "newest_ts": newest, "updated_at": stmt.excluded.updated_at},
-        ))
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[sources.c.name],
+                set_={
+                    "checkpoint": stmt.excluded.checkpoint,
+                    "units_total": sources.c.units_total + stmt.excluded.units_total,
+                    "newest_ts": newest,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
 
     def _add_counts(self, conn: Connection, table: Any, rows: list[dict[str, object]]) -> None:
         stmt = self._insert(table)
@@ -137,9 +156,9 @@ class SqlStore:
         )
 
     def request_counts(self) -> dict[str, dict[str, int]]:
-        query = select(request_counts.c.app, request_counts.c.outcome,
-                       func.sum(request_counts.c.count)).group_by(
-            request_counts.c.app, request_counts.c.outcome)
+        query = select(
+            request_counts.c.app, request_counts.c.outcome, func.sum(request_counts.c.count)
+        ).group_by(request_counts.c.app, request_counts.c.outcome)
         out: dict[str, dict[str, int]] = {}
         with self._connect() as conn:
             for app, outcome, count in conn.execute(query):
@@ -148,8 +167,11 @@ class SqlStore:
 
     def rejected_total(self) -> int:
         with self._connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.sum(rejected_lines.c.count), 0)))
-                       .scalar_one())
+            return int(
+                conn.execute(
+                    select(func.coalesce(func.sum(rejected_lines.c.count), 0))
+                ).scalar_one()
+            )
 
     def newest_ts(self) -> float | None:
         with self._connect() as conn:

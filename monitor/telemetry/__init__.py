@@ -1,1 +1,1 @@
-"""Telemetry: every Prometheus metric scimwatch exports (`metrics`), built on an injected registry."""
+"""Telemetry: the Prometheus metrics scimwatch exports (`metrics`), on an injected registry."""

@@ -9,6 +9,7 @@ the name constants from here, so a renamed metric breaks their tests, not a pane
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -32,9 +33,19 @@ COLLECTOR_NEWEST_EVENT = "scimwatch_collector_newest_event_timestamp_seconds"
 BUILD_INFO = "scimwatch_build_info"
 
 NAMES = (
-    SCIM_REQUESTS, SCIM_DURATION, SCIM_ERRORS, SCIM_DEPROVISIONS, SCIM_RETRY_AFTER, SCIM_QUIRKS,
-    INGEST_LINES, INGEST_REJECTED, COLLECTOR_UP, COLLECTOR_LAST_SUCCESS, COLLECTOR_ERRORS,
-    COLLECTOR_NEWEST_EVENT, BUILD_INFO,
+    SCIM_REQUESTS,
+    SCIM_DURATION,
+    SCIM_ERRORS,
+    SCIM_DEPROVISIONS,
+    SCIM_RETRY_AFTER,
+    SCIM_QUIRKS,
+    INGEST_LINES,
+    INGEST_REJECTED,
+    COLLECTOR_UP,
+    COLLECTOR_LAST_SUCCESS,
+    COLLECTOR_ERRORS,
+    COLLECTOR_NEWEST_EVENT,
+    BUILD_INFO,
 )
 
 # SCIM latencies: from cache hits to Okta's 60 s request timeout.
@@ -52,39 +63,80 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry, *, version: str = "dev") -> None:
         self.registry = registry
-        self.scim_requests = Counter(_name(SCIM_REQUESTS), "SCIM requests seen in logs.",
-                                     ["app", "idp", "resource", "operation", "outcome"],
-                                     registry=registry)
-        self.scim_duration = Histogram(SCIM_DURATION, "SCIM request latency as logged.",
-                                       ["app", "idp", "operation"], buckets=DURATION_BUCKETS,
-                                       registry=registry)
-        self.scim_errors = Counter(_name(SCIM_ERRORS), "SCIM requests answered 4xx or 5xx.",
-                                   ["app", "idp", "status_code", "scim_type"], registry=registry)
+        self.scim_requests = Counter(
+            _name(SCIM_REQUESTS),
+            "SCIM requests seen in logs.",
+            ["app", "idp", "resource", "operation", "outcome"],
+            registry=registry,
+        )
+        self.scim_duration = Histogram(
+            SCIM_DURATION,
+            "SCIM request latency as logged.",
+            ["app", "idp", "operation"],
+            buckets=DURATION_BUCKETS,
+            registry=registry,
+        )
+        self.scim_errors = Counter(
+            _name(SCIM_ERRORS),
+            "SCIM requests answered 4xx or 5xx.",
+            ["app", "idp", "status_code", "scim_type"],
+            registry=registry,
+        )
         self.scim_deprovisions = Counter(
-            _name(SCIM_DEPROVISIONS), "SCIM requests that disable or delete a user.",
-            ["app", "idp", "outcome"], registry=registry)
+            _name(SCIM_DEPROVISIONS),
+            "SCIM requests that disable or delete a user.",
+            ["app", "idp", "outcome"],
+            registry=registry,
+        )
         self.scim_retry_after = Histogram(
-            SCIM_RETRY_AFTER, "Retry-After asked for by throttled or unavailable answers.",
-            ["app", "idp"], buckets=RETRY_AFTER_BUCKETS, registry=registry)
+            SCIM_RETRY_AFTER,
+            "Retry-After asked for by throttled or unavailable answers.",
+            ["app", "idp"],
+            buckets=RETRY_AFTER_BUCKETS,
+            registry=registry,
+        )
         self.scim_quirks = Counter(
-            _name(SCIM_QUIRKS), "SCIM requests carrying an IdP-specific shape, by outcome.",
-            ["app", "idp", "quirk", "outcome"], registry=registry)
-        self.ingest_lines = Counter(_name(INGEST_LINES), "Input lines or records read.",
-                                    ["source"], registry=registry)
-        self.ingest_rejected = Counter(_name(INGEST_REJECTED), "Input lines skipped as unreadable.",
-                                       ["source", "reason"], registry=registry)
-        self.collector_up = Gauge(COLLECTOR_UP, "1 when the collector's last poll succeeded.",
-                                  ["collector"], registry=registry)
+            _name(SCIM_QUIRKS),
+            "SCIM requests carrying an IdP-specific shape, by outcome.",
+            ["app", "idp", "quirk", "outcome"],
+            registry=registry,
+        )
+        self.ingest_lines = Counter(
+            _name(INGEST_LINES), "Input lines or records read.", ["source"], registry=registry
+        )
+        self.ingest_rejected = Counter(
+            _name(INGEST_REJECTED),
+            "Input lines skipped as unreadable.",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.collector_up = Gauge(
+            COLLECTOR_UP,
+            "1 when the collector's last poll succeeded.",
+            ["collector"],
+            registry=registry,
+        )
         self.collector_last_success = Gauge(
-            COLLECTOR_LAST_SUCCESS, "Unix time of the collector's last successful poll.",
-            ["collector"], registry=registry)
-        self.collector_errors = Counter(_name(COLLECTOR_ERRORS), "Failed collector polls.",
-                                        ["collector", "reason"], registry=registry)
+            COLLECTOR_LAST_SUCCESS,
+            "Unix time of the collector's last successful poll.",
+            ["collector"],
+            registry=registry,
+        )
+        self.collector_errors = Counter(
+            _name(COLLECTOR_ERRORS),
+            "Failed collector polls.",
+            ["collector", "reason"],
+            registry=registry,
+        )
         self.collector_newest_event = Gauge(
-            COLLECTOR_NEWEST_EVENT, "Event time of the newest record a collector delivered.",
-            ["collector"], registry=registry)
-        Gauge(BUILD_INFO, "scimwatch build; always 1.", ["version"],
-              registry=registry).labels(version).set(1)
+            COLLECTOR_NEWEST_EVENT,
+            "Event time of the newest record a collector delivered.",
+            ["collector"],
+            registry=registry,
+        )
+        Gauge(BUILD_INFO, "scimwatch build; always 1.", ["version"], registry=registry).labels(
+            version
+        ).set(1)
 
     def declare_sources(self, names: Iterable[str]) -> None:
         """Pre-create per-source series so a quiet source shows 0, not nothing."""
@@ -106,19 +158,22 @@ class Metrics:
             child = self.scim_duration.labels(*labels)
             for value in values:
                 child.observe(value)
-        for labels, values in summary.retry_after.items():
-            child = self.scim_retry_after.labels(*labels)
-            for value in values:
-                child.observe(value)
+        for app_idp, waits in summary.retry_after.items():
+            retry_child = self.scim_retry_after.labels(*app_idp)
+            for wait in waits:
+                retry_child.observe(wait)
         if summary.newest_ts is not None:
             gauge = self.collector_newest_event.labels(source)
             gauge.set(max(summary.newest_ts, _value(gauge)))
 
 
-def _inc(counter: Counter, deltas: Mapping[tuple[str, ...], int]) -> None:
+Labels = TypeVar("Labels", bound=tuple[str, ...])
+
+
+def _inc(counter: Counter, deltas: Mapping[Labels, int]) -> None:
     for labels, n in deltas.items():
         counter.labels(*labels).inc(n)
 
 
 def _value(gauge: Gauge) -> float:
-    return float(gauge._value.get())  # noqa: SLF001 - prometheus_client has no public getter
+    return float(gauge._value.get())

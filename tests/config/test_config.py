@@ -78,16 +78,20 @@ def test_sample_config_loads_with_unique_source_names() -> None:
 
 
 def test_per_app_slo_overrides_the_global_one(tmp_path: Path) -> None:
-    text = ("apps:\n  - {name: hr, slo: {deprovision_seconds: 600}}\n  - {name: it}\n"
-            "slo: {deprovision_seconds: 7200}\n")
+    text = (
+        "apps:\n  - {name: hr, slo: {deprovision_seconds: 600}}\n  - {name: it}\n"
+        "slo: {deprovision_seconds: 7200}\n"
+    )
     config = parse(text, source="x.yaml", base_dir=tmp_path)
     assert config.slo_seconds("hr") == 600
     assert config.slo_seconds("it") == 7200
 
 
 def test_same_type_and_app_twice_gets_distinct_names(tmp_path: Path) -> None:
-    text = ("apps: [{name: hr}]\nsources:\n  - {type: scim_log, app: hr, path: a.log}\n"
-            "  - {type: scim_log, app: hr, path: b.log}\n")
+    text = (
+        "apps: [{name: hr}]\nsources:\n  - {type: scim_log, app: hr, path: a.log}\n"
+        "  - {type: scim_log, app: hr, path: b.log}\n"
+    )
     config = parse(text, source="x.yaml", base_dir=tmp_path)
     assert [s.name for s in config.sources] == ["scim_log/hr", "scim_log/hr#2"]
 

@@ -12,15 +12,33 @@ from monitor.config import ConfigError, parse
 
 SAMPLE = (Path(__file__).parents[3] / "shared" / "samples" / "basic" / "scimwatch.yaml").read_text()
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(max_size=20))
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+)
 documents = st.recursive(
     scalars,
     lambda children: st.one_of(
         st.lists(children, max_size=4),
-        st.dictionaries(st.sampled_from(["apps", "sources", "slo", "name", "idp", "type", "app",
-                                         "path", "token", "application", "x"]) | st.text(max_size=8),
-                        children, max_size=5),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "apps",
+                    "sources",
+                    "slo",
+                    "name",
+                    "idp",
+                    "type",
+                    "app",
+                    "path",
+                    "token",
+                    "application",
+                    "x",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=5,
+        ),
     ),
     max_leaves=20,
 )
@@ -48,4 +66,4 @@ def test_any_text(text: str) -> None:
 @settings(max_examples=200)
 @given(st.integers(min_value=0, max_value=len(SAMPLE) - 1), st.text(max_size=6))
 def test_mutated_sample(position: int, insert: str) -> None:
-    _parse(SAMPLE[:position] + insert + SAMPLE[position + 1:])
+    _parse(SAMPLE[:position] + insert + SAMPLE[position + 1 :])

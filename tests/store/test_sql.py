@@ -14,8 +14,13 @@ KEY = RequestKey("billing", "entra", "User", "patch", "ok")
 
 def commit(store: SqlStore, **overrides: object) -> None:
     values: dict[str, object] = {
-        "source": "scim_log/billing", "checkpoint": {"offset": 10}, "units": 3,
-        "newest_ts": 100.0, "rejected": {}, "requests": {KEY: 2}, "now": 1.0,
+        "source": "scim_log/billing",
+        "checkpoint": {"offset": 10},
+        "units": 3,
+        "newest_ts": 100.0,
+        "rejected": {},
+        "requests": {KEY: 2},
+        "now": 1.0,
     }
     values.update(overrides)
     store.commit_batch(**values)  # type: ignore[arg-type]
@@ -24,8 +29,13 @@ def commit(store: SqlStore, **overrides: object) -> None:
 def test_batches_add_up_and_checkpoint_moves(store: SqlStore) -> None:
     assert store.checkpoint(source="scim_log/billing") is None
     commit(store, rejected={"invalid_json": 1})
-    commit(store, checkpoint={"offset": 20}, newest_ts=90.0, rejected={"invalid_json": 2},
-           requests={KEY: 1, KEY._replace(outcome="throttled"): 4})
+    commit(
+        store,
+        checkpoint={"offset": 20},
+        newest_ts=90.0,
+        rejected={"invalid_json": 2},
+        requests={KEY: 1, KEY._replace(outcome="throttled"): 4},
+    )
     assert store.checkpoint(source="scim_log/billing") == {"offset": 20}
     assert store.request_counts() == {"billing": {"ok": 3, "throttled": 4}}
     assert store.rejected_total() == 3

@@ -1,0 +1,126 @@
+"""The composition root: the one place that wires config, store, collectors, metrics and API.
+
+`App` is embeddable (tests start it on port 0 with a fake clock and their own registry);
+`monitor.cli` only parses flags and calls into it.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Sequence
+
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from monitor import __version__
+from monitor.api import create_api
+from monitor.clock import Clock, SystemClock
+from monitor.config import Config, SourceSpec
+from monitor.ingest import Ingestor
+from monitor.report import build_report
+from monitor.settings import Settings, parse_listen
+from monitor.store import SqlStore, Store, StoreError
+from monitor.supervisor import SourceWorker
+from monitor.telemetry.metrics import Metrics
+
+__all__ = ["App", "bind"]
+
+log = logging.getLogger("scimwatch")
+
+
+def bind(listen: str) -> socket.socket:
+    """Bind the listening socket up front, so port 0 resolves before anything is announced."""
+    host, port = parse_listen(listen)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class App:
+    """A running scimwatch: sources polled in workers, state in the store, HTTP on top."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        config: Config,
+        clock: Clock | None = None,
+        registry: CollectorRegistry | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.registry = registry or CollectorRegistry()
+        self.metrics = Metrics(self.registry, version=__version__)
+        self.store: Store = store or SqlStore(settings.database_url.reveal())
+        self.ingestor = Ingestor(
+            config=config, store=self.store, metrics=self.metrics, clock=self.clock
+        )
+        self._stop = threading.Event()
+        self.workers = [self._worker(spec) for spec in config.sources]
+        self.metrics.declare_sources(spec.name for spec in config.sources)
+        self.api = create_api(self)
+
+    def _worker(self, spec: SourceSpec) -> SourceWorker:
+        collector = spec.kind.make(spec.config, name=spec.name, base_dir=self.config.base_dir)
+        return SourceWorker(
+            spec=spec,
+            collector=collector,
+            ingestor=self.ingestor,
+            store=self.store,
+            metrics=self.metrics,
+            clock=self.clock,
+            stop=self._stop,
+            poll_interval=self.settings.poll_interval,
+        )
+
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        for worker in self.workers:
+            if worker.thread.is_alive():
+                worker.thread.join(timeout)
+        self.store.close()
+
+    def readiness(self) -> dict[str, str]:
+        """Each check's state; ready when all are 'ok'."""
+        checks: dict[str, str] = {}
+        try:
+            self.store.ping()
+            checks["store"] = "ok"
+        except StoreError as err:
+            checks["store"] = str(err)
+        started = all(worker.thread.is_alive() for worker in self.workers)
+        checks["sources"] = "ok" if started else "not all source workers are running"
+        return checks
+
+    def report(self) -> dict[str, object]:
+        return build_report(self.store)
+
+    def serve(
+        self, sockets: Sequence[socket.socket], *, until: threading.Event | None = None
+    ) -> None:
+        """Serve HTTP until SIGINT/SIGTERM (or `until` is set), then stop the workers."""
+        config = uvicorn.Config(self.api, log_level="warning", access_log=False, lifespan="off")
+        server = uvicorn.Server(config)
+        if until is not None:
+
+            def watch() -> None:
+                until.wait()
+                server.should_exit = True
+
+            threading.Thread(target=watch, name="serve-until", daemon=True).start()
+        try:
+            server.run(sockets=list(sockets))
+        finally:
+            self.stop()

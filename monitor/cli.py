@@ -1,0 +1,177 @@
+"""`scimwatch`: the thin command line. Each command parses flags and calls into `monitor`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from monitor import __version__
+from monitor.config import Config, ConfigError, load
+from monitor.secret import SecretError
+from monitor.settings import Settings
+from monitor.store import StoreError
+
+__all__ = ["main"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"scimwatch: {message}", err=True)
+    sys.exit(2)
+
+
+def _load(path: Path) -> Config:
+    try:
+        return load(path)
+    except ConfigError as err:
+        click.echo("\n".join(err.problems), err=True)
+        sys.exit(2)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(overrides=overrides)
+    except (SecretError, ValueError) as err:
+        _fail(str(err))
+        raise AssertionError("unreachable") from None
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scimwatch")
+def main() -> None:
+    """scimwatch: observability and alerting for SCIM identity provisioning."""
+
+
+@main.group("config")
+def config_group() -> None:
+    """Work with configuration files."""
+
+
+@config_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def config_check(files: tuple[Path, ...]) -> None:
+    """Validate config files; exit non-zero with one line per problem."""
+    failed = False
+    for path in files:
+        try:
+            config = load(path)
+        except ConfigError as err:
+            click.echo("\n".join(err.problems), err=True)
+            failed = True
+            continue
+        click.echo(f"{path}: ok ({len(config.apps)} apps, {len(config.sources)} sources)")
+    sys.exit(1 if failed else 0)
+
+
+@main.command("run")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Behaviour file (YAML).",
+)
+@click.option("--listen", default=None, help="host:port for HTTP [env SCIMWATCH_LISTEN].")
+@click.option(
+    "--db",
+    "database_url",
+    default=None,
+    help="SQLAlchemy URL [env SCIMWATCH_DATABASE_URL or SCIMWATCH_DATABASE_URL_FILE].",
+)
+def run(config_path: Path, listen: str | None, database_url: str | None) -> None:
+    """Run the daemon: follow every source and serve /metrics and the API."""
+    from monitor.app import App, bind
+
+    settings = _settings(listen=listen, database_url=database_url)
+    _logging(settings.log_level)
+    config = _load(config_path)
+    try:
+        sock = bind(settings.listen)
+        app = App(settings=settings, config=config)
+    except (OSError, ValueError, StoreError) as err:
+        _fail(str(err))
+        return
+    host, port = sock.getsockname()[:2]
+    logging.getLogger("scimwatch").info(
+        "watching %d sources; metrics on http://%s:%d/metrics", len(config.sources), host, port
+    )
+    app.start()
+    app.serve([sock])
+
+
+@main.command("replay")
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path))
+@click.option("--report", "report_path", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--db",
+    "database_url",
+    default=None,
+    help="Keep replay state in this database (default: a temporary SQLite file).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar (default: when stderr is a terminal).",
+)
+def replay_command(
+    config_path: Path, report_path: Path, database_url: str | None, progress: bool | None
+) -> None:
+    """Replay files through the detection pipeline and write the report."""
+    from monitor.replay_cli import run_replay
+
+    config = _load(config_path)
+    with tempfile.TemporaryDirectory(prefix="scimwatch-replay-") as scratch:
+        url = database_url or f"sqlite:///{Path(scratch) / 'replay.db'}"
+        show = sys.stderr.isatty() if progress is None else progress
+        try:
+            report = run_replay(config, url=url, progress=show)
+        except (StoreError, OSError) as err:
+            _fail(str(err))
+            return
+    report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    click.echo(_summary(report), err=True)
+
+
+def _summary(report: dict[str, object]) -> str:
+    requests = report.get("requests")
+    total = sum(sum(c.values()) for c in requests.values()) if isinstance(requests, dict) else 0
+    apps = len(requests) if isinstance(requests, dict) else 0
+    return (
+        f"scimwatch: {total} SCIM requests in {apps} apps, "
+        f"{report.get('rejected_lines')} rejected lines, now={report.get('now')}"
+    )
+
+
+@main.command("demo")
+@click.option(
+    "--dir",
+    "directory",
+    default="scimwatch-demo",
+    type=click.Path(path_type=Path),
+    help="Where the demo writes its logs, config and database.",
+)
+@click.option("--listen", default="127.0.0.1:9780", show_default=True)
+@click.option("--hours", default=24.0, show_default=True, help="Simulated history to start with.")
+@click.option(
+    "--duration",
+    default=None,
+    type=float,
+    help="Stop after this many seconds (default: until Ctrl-C).",
+)
+def demo(directory: Path, listen: str, hours: float, duration: float | None) -> None:
+    """Generate realistic SCIM traffic and watch it: the embedded default, no services needed."""
+    from monitor.demo_cli import run_demo
+
+    _logging("WARNING")
+    run_demo(directory, listen=listen, hours=hours, duration=duration)
