@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Sequence
@@ -110,17 +111,23 @@ class App:
     def serve(
         self, sockets: Sequence[socket.socket], *, until: threading.Event | None = None
     ) -> None:
-        """Serve HTTP until SIGINT/SIGTERM (or `until` is set), then stop the workers."""
+        """Serve HTTP until SIGINT/SIGTERM (or `until` is set), then stop the workers cleanly."""
         config = uvicorn.Config(self.api, log_level="warning", access_log=False, lifespan="off")
         server = uvicorn.Server(config)
-        if until is not None:
+        done = until or threading.Event()
 
-            def watch() -> None:
-                until.wait()
-                server.should_exit = True
+        def watch() -> None:
+            done.wait()
+            server.should_exit = True
 
-            threading.Thread(target=watch, name="serve-until", daemon=True).start()
+        threading.Thread(target=watch, name="serve-until", daemon=True).start()
+        if threading.current_thread() is threading.main_thread():
+            # uvicorn restores these after its own handling and re-raises the signal into
+            # them; ours only ask for a stop, so shutdown stays graceful and exits 0.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: done.set())
         try:
             server.run(sockets=list(sockets))
         finally:
+            done.set()
             self.stop()

@@ -54,7 +54,7 @@ def _keep_writing(app: App, traffic: DemoTraffic, directory: Path, stop: threadi
 def run_demo(directory: Path, *, listen: str, hours: float, duration: float | None) -> None:
     _fresh(directory)
     now = time.time()
-    traffic = DemoTraffic(directory, start=now - hours * 3600)
+    traffic = DemoTraffic(directory, start=now - hours * 3600, live_from=now)
     config_path = directory / "scimwatch.yaml"
     config_path.write_text(traffic.config_text(), encoding="utf-8")
     click.echo(f"scimwatch demo: simulating {hours:g} h of provisioning traffic ...", err=True)

@@ -1,0 +1,84 @@
+"""The demo's watched apps: which IdP dialect provisions each, and how its SCIM log is written.
+
+`DemoApp.idp` names a dialect (`okta_oin`, `okta_aiw`, `entra_legacy`, `entra_flagged`,
+`google`), finer than the config's `idp`, because two Entra apps behave differently on the wire
+depending on one tenant-URL flag. The config file gets the coarse IdP (`okta`, `entra`, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.demo.dialects import DIALECTS
+
+__all__ = [
+    "DEFAULT_APPS",
+    "LOG_FORMATS",
+    "PATCH_BODY_DIALECTS",
+    "TOLERANT_DIALECTS",
+    "DemoApp",
+    "config_text",
+]
+
+# `flat_str` is flat JSON whose bodies are strings holding JSON, which the contract also allows.
+# In DEFAULT_APPS the bodiless `combined` log goes to Google, whose wire shapes are the least
+# documented and whose hard deletes still show as DELETE lines.
+LOG_FORMATS = ("flat", "flat_str", "ecs", "ecs_dotted", "combined")
+
+# Apps provisioned by these dialects run an SP with scim2-models' Entra-tolerant ScimPolicy;
+# the rest are RFC-strict, so Entra's legacy shapes meet the real 400s a strict SP answers.
+TOLERANT_DIALECTS = frozenset({"entra_flagged", "google"})
+
+# SPs that answer a user PATCH with 200 and the resource rather than 204 (both are RFC 7644).
+PATCH_BODY_DIALECTS = frozenset({"okta_oin", "entra_flagged"})
+
+# Names end up in file names, YAML and metric labels, so keep them plain.
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoApp:
+    """One simulated SaaS app and the IdP connection that provisions it."""
+
+    name: str
+    idp: str
+    log_format: str
+    base_path: str
+
+    def __post_init__(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise ValueError(f"app name {self.name!r} must match {_NAME.pattern}")
+        if self.idp not in DIALECTS:
+            raise ValueError(f"app {self.name}: unknown idp dialect {self.idp!r}")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"app {self.name}: unknown log format {self.log_format!r}")
+        if not self.base_path.startswith("/") or self.base_path.endswith("/"):
+            raise ValueError(f"app {self.name}: base_path must start and not end with '/'")
+
+    @property
+    def log_path(self) -> str:
+        """Where the app's SCIM log lives, relative to the demo directory."""
+        return f"scim/{self.name}.log"
+
+
+DEFAULT_APPS: tuple[DemoApp, ...] = (
+    DemoApp("salesforge", "okta_oin", "flat", "/scim/v2"),
+    DemoApp("servicedesk", "okta_aiw", "ecs_dotted", "/api/scim/v2"),
+    DemoApp("intranet", "entra_legacy", "flat_str", "/scim"),
+    DemoApp("expenses", "entra_flagged", "ecs", "/identity/scim/v2"),
+    DemoApp("meetings", "google", "combined", "/v2"),
+)
+
+
+def config_text(apps: Sequence[DemoApp], *, slo_seconds: int = 3600) -> str:
+    """The scimwatch YAML (contract section 2) that watches these apps' logs."""
+    lines = ["# scimwatch configuration for the demo traffic (`scimwatch demo`)", "apps:"]
+    for app in apps:
+        lines += [f"  - name: {app.name}", f"    idp: {DIALECTS[app.idp].config_idp}"]
+    lines.append("sources:")
+    for app in apps:
+        lines += ["  - type: scim_log", f"    app: {app.name}", f"    path: {app.log_path}"]
+    lines += ["slo:", f"  deprovision_seconds: {slo_seconds}", ""]
+    return "\n".join(lines)

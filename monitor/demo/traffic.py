@@ -1,0 +1,190 @@
+"""The demo world: a workforce, its IdPs, and the apps they provision, on a simulated clock.
+
+`DemoTraffic` is a discrete-event simulation. Every request is its own event, processed in
+time order, and every random choice comes from sources seeded by `seed`, so the same seed and
+the same `start` write the same bytes however `run_until` calls are split.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from monitor.demo.apps import DEFAULT_APPS, DemoApp, config_text
+from monitor.demo.deployment import Deployment
+from monitor.demo.pace import Pace, Schedule
+from monitor.demo.population import Person, Population
+from monitor.demo.wire import Job
+
+__all__ = ["DemoTraffic"]
+
+_HEADCOUNT = 250
+# Workforce events and their odds; hires slightly outnumber leavers, as in a growing company.
+_EVENTS = ("hire", "leave", "rehire", "change", "move")
+_EVENT_WEIGHTS = (0.20, 0.20, 0.06, 0.39, 0.15)
+_HARD_DELETE_SHARE = 0.35
+Event = Callable[[float], None]
+
+
+class DemoTraffic:
+    """Simulated IdP traffic against real in-process SPs, appended to per-app SCIM logs.
+
+    Until `live_from` (default: 24 h after `start`) the pace is a quiet history, about 7,000
+    lines a day; from then on it is live, a few requests per second. Pass `live_from=now` when
+    the history is not 24 h long. Log files under `directory/scim/` are truncated on
+    construction: a new simulation starts with empty SPs, so old lines would not match it.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        apps: Sequence[DemoApp] = DEFAULT_APPS,
+        seed: int = 7,
+        start: float,
+        live_from: float | None = None,
+    ) -> None:
+        if len({a.name for a in apps}) != len(apps) or not apps:
+            raise ValueError("demo apps need distinct names, and at least one")
+        self._schedule = Schedule(start, live_from)
+        self._population = Population(random.Random(f"{seed}:people"), [a.name for a in apps])
+        self._apps_config = tuple(apps)
+        self._rng = random.Random(f"{seed}:world")
+        self._queue: list[tuple[float, int, Event]] = []
+        self._seq = itertools.count()
+        (directory / "scim").mkdir(parents=True, exist_ok=True)
+        outage = random.Random(f"{seed}:outage").randrange(len(apps))
+        self._apps = {
+            a.name: Deployment(
+                a,
+                seed=seed,
+                directory=directory,
+                schedule=self._schedule,
+                population=self._population,
+                expired_token=i == outage,
+            )
+            for i, a in enumerate(apps)
+        }
+        self._start_world(start)
+
+    def config_text(self) -> str:
+        """scimwatch YAML for these logs; paths are relative to `directory`."""
+        return config_text(self._apps_config)
+
+    def run_until(self, ts: float) -> int:
+        """Simulate up to event time `ts` and append the lines; returns how many were written."""
+        before = sum(a.recorder.written for a in self._apps.values())
+        while self._queue and self._queue[0][0] <= ts:
+            t, _, event = heapq.heappop(self._queue)
+            event(t)
+        for a in self._apps.values():
+            a.recorder.flush()
+        return sum(a.recorder.written for a in self._apps.values()) - before
+
+    def _at(self, t: float, event: Event) -> None:
+        heapq.heappush(self._queue, (t, next(self._seq), event))
+
+    def _start_world(self, start: float) -> None:
+        for _ in range(_HEADCOUNT):
+            self._hire(start)
+        self._at(self._schedule.after(self._rng, start, lambda p: p.workforce_gap), self._workforce)
+        for a in self._apps.values():
+            if a.cycle is not None:
+                self._at(start + a.rng.uniform(30.0, 600.0), self._cycle_event(a, a.cycle))
+            self._at(self._schedule.after(a.rng, start, lambda p: p.read_gap), self._read_event(a))
+            if a.dialect.pages_imports:
+                self._at(start + a.rng.uniform(1800.0, 7200.0), self._import_event(a))
+
+    def _enqueue(self, t: float, a: Deployment, job: Job) -> None:
+        a.connector.enqueue(job)
+        if not a.connector.running and a.cycle is None:
+            self._wake(a, t + a.rng.uniform(1.0, 8.0))
+
+    def _wake(self, a: Deployment, t: float) -> None:
+        a.connector.running = True
+
+        def step(now: float) -> None:
+            later = a.connector.step(now)
+            if later is None:
+                a.connector.running = False
+            else:
+                self._at(later, step)
+
+        self._at(t, step)
+
+    def _cycle_event(self, a: Deployment, period: Callable[[Pace], float]) -> Event:
+        def tick(t: float) -> None:
+            if not a.connector.running and not a.connector.idle:
+                self._wake(a, t)
+            self._at(self._schedule.cycle(a.rng, t, period), tick)
+
+        return tick
+
+    def _read_event(self, a: Deployment) -> Event:
+        def read(t: float) -> None:
+            request = a.flows.background(a.rng)
+            if request is not None:
+                a.send(t, request)
+            self._at(self._schedule.after(a.rng, t, lambda p: p.read_gap), read)
+
+        return read
+
+    def _import_event(self, a: Deployment) -> Event:
+        def full_import(t: float) -> None:
+            self._enqueue(t, a, a.flows.full_import())
+            self._at(self._schedule.after(a.rng, t, lambda p: p.import_gap), full_import)
+
+        return full_import
+
+    def _workforce(self, t: float) -> None:
+        kind = self._rng.choices(_EVENTS, _EVENT_WEIGHTS)[0]
+        if kind == "hire":
+            self._hire(t)
+        elif kind == "leave":
+            self._leave(t)
+        elif kind == "rehire":
+            person = self._population.pick(employed=False)
+            if person is not None:
+                person.employed = True
+                self._each_app(t, person, lambda a: a.flows.provision(person))
+        else:
+            self._change(t, moved=kind == "move")
+        self._at(self._schedule.after(self._rng, t, lambda p: p.workforce_gap), self._workforce)
+
+    def _hire(self, t: float) -> None:
+        person = self._population.hire()
+        self._each_app(t, person, lambda a: a.flows.provision(person))
+
+    def _leave(self, t: float) -> None:
+        person = self._population.pick(employed=True)
+        if person is None:
+            return
+        person.employed, person.left_at = False, t
+        self._each_app(t, person, lambda a: a.flows.disable(person))
+        if self._rng.random() < _HARD_DELETE_SHARE:
+            when = self._schedule.after(self._rng, t, lambda p: p.hard_delete)
+            self._at(when, lambda now: self._hard_delete(now, person, left_at=t))
+
+    def _hard_delete(self, t: float, person: Person, *, left_at: float) -> None:
+        if person.employed or person.left_at != left_at:
+            return  # re-hired since: the IdP's purge was cancelled
+        for name in person.apps:
+            a = self._apps[name]
+            if a.dialect.hard_deletes:
+                self._enqueue(t, a, a.flows.delete(person))
+
+    def _change(self, t: float, *, moved: bool) -> None:
+        person = self._population.pick(employed=True)
+        if person is None:
+            return
+        old = self._population.move(person) if moved else None
+        changed = frozenset({"department"}) if moved else self._population.change_profile(person)
+        self._each_app(t, person, lambda a: a.flows.update(person, changed, old))
+
+    def _each_app(self, t: float, person: Person, job: Callable[[Deployment], Job]) -> None:
+        for name in person.apps:
+            a = self._apps[name]
+            self._enqueue(t, a, job(a))
