@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from collectors.base import Batch, CollectorError
@@ -41,25 +41,28 @@ class LineFileCollector:
         if chunk is None:
             return None
         batch = Batch(
-            records=[],
+            records=(),
             checkpoint=chunk.checkpoint,
-            units=len(chunk.lines),
+            units=len(chunk.lines) + chunk.oversized,
             size=sum(map(len, chunk.lines)) + len(chunk.lines),
         )
         if chunk.oversized:
-            batch.units += chunk.oversized
             batch.rejected[RejectReason.LINE_TOO_LONG] += chunk.oversized
-        parse, records, rejected = self._parse, batch.records, batch.rejected
-        for line in chunk.lines:
-            if not line.strip():
+        batch.records = self._parse_lines(chunk.lines, batch)
+        return batch
+
+    def _parse_lines(self, lines: list[bytes], batch: Batch) -> Iterator[Record]:
+        """Parse lazily; blank lines are not input units, unreadable ones are counted."""
+        parse, rejected = self._parse, batch.rejected
+        for line in lines:
+            if not line or line.isspace():
                 batch.units -= 1
                 continue
             record = parse(line)
-            if isinstance(record, Rejected):
+            if type(record) is Rejected:
                 rejected[record.reason] += 1
             else:
-                records.append(record)
-        return batch
+                yield record  # type: ignore[misc]
 
     def close(self) -> None:
         self._tail.close()

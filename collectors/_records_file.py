@@ -106,7 +106,8 @@ class RecordsFileCollector:
         except OSError as err:
             raise CollectorError("io", f"cannot read {self._path.name}: {err.strerror}") from err
         self._seen = stamp
-        batch = Batch(records=[], checkpoint={"mode": "page", "page": stamp}, size=len(data))
+        records: list[Record] = []
+        batch = Batch(records=records, checkpoint={"mode": "page", "page": stamp}, size=len(data))
         try:
             items = _page_records(orjson.loads(data))
         except orjson.JSONDecodeError:
@@ -115,10 +116,10 @@ class RecordsFileCollector:
             batch.units = 1
             batch.rejected[RejectReason.INVALID_JSON] += 1
             return batch
-        self._collect(items, batch)
+        self._collect(items, batch, records)
         return batch
 
-    def _collect(self, items: list[object], batch: Batch) -> None:
+    def _collect(self, items: list[object], batch: Batch, records: list[Record]) -> None:
         batch.units = len(items)
         for item in items:
             record = (
@@ -129,7 +130,7 @@ class RecordsFileCollector:
             if isinstance(record, Rejected):
                 batch.rejected[record.reason] += 1
             else:
-                batch.records.append(record)
+                records.append(record)
 
     def close(self) -> None:
         self._lines.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -37,9 +37,14 @@ class CollectorError(Exception):
 @dataclass(slots=True)
 class Batch:
     """Records read in one poll, the input units (lines, records) and bytes they came from,
-    and where to resume."""
+    and where to resume.
 
-    records: list[Record]
+    `records` may be a generator that parses as it goes, so a large chunk never holds all its
+    parsed bodies at once: it is consumed once, in order, and `units` and `rejected` are final
+    only after it has been consumed.
+    """
+
+    records: Iterable[Record]
     checkpoint: dict[str, object]
     units: int = 0
     size: int = 0

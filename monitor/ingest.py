@@ -7,7 +7,7 @@ durably counted; a crash between the two loses a scrape's worth of increments, n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
 
 from collectors.base import Batch
 from monitor.classify import classify, scim_type_label, status_label
@@ -20,16 +20,7 @@ from monitor.telemetry.summary import BatchSummary
 
 __all__ = ["Ingestor", "summarize"]
 
-_ERROR_OUTCOMES = frozenset(
-    {
-        Outcome.AUTH_ERROR,
-        Outcome.NOT_FOUND,
-        Outcome.CONFLICT,
-        Outcome.THROTTLED,
-        Outcome.CLIENT_ERROR,
-        Outcome.SERVER_ERROR,
-    }
-)
+_OK = Outcome.OK
 _DEPROVISION = frozenset({Lifecycle.DISABLE, Lifecycle.DELETE})
 
 
@@ -59,41 +50,73 @@ class Ingestor:
 
 
 def summarize(batch: Batch, *, app: str | None, idp: Idp | None) -> BatchSummary:
-    """Count a batch by metric labels; pure, so replay, run and the benchmark share it."""
-    summary = BatchSummary(units=batch.units)
-    summary.rejected.update({reason.value: n for reason, n in batch.rejected.items()})
-    newest = None
+    """Count a batch by metric labels; pure, so replay, run and the benchmark share it.
+
+    Records are consumed as they are parsed and counted under enum-valued keys (enum members
+    are strings); keys become plain strings once per distinct key at the end.
+    """
+    counts = _Counts()
+    newest = float("-inf")
     for record in batch.records:
-        ts = record.ts
-        if newest is None or ts > newest:
-            newest = ts
-        if isinstance(record, ScimRequest):
-            _count(summary, classify(record, app=app or record.app or "unknown", idp=idp))
-    summary.newest_ts = newest
+        if record.ts > newest:
+            newest = record.ts
+        if type(record) is ScimRequest:
+            counts.add(classify(record, app=app or record.app or "unknown", idp=idp))
+    summary = counts.summary()
+    summary.units = batch.units
+    summary.rejected.update({str(reason): n for reason, n in batch.rejected.items()})
+    summary.newest_ts = newest if newest != float("-inf") else None
     return summary
 
 
-def _count(summary: BatchSummary, event: ScimEvent) -> None:
-    app, idp, outcome = event.app, event.idp.value, event.outcome
-    summary.requests[
-        RequestKey(app, idp, event.resource.value, event.operation.value, outcome.value)
-    ] += 1
-    if event.duration_s is not None:
-        summary.durations.setdefault((app, idp, event.operation.value), []).append(event.duration_s)
-    if outcome in _ERROR_OUTCOMES:
-        summary.errors[
-            (app, idp, status_label(event.status), scim_type_label(event.scim_type))
-        ] += 1
-    if event.retry_after_s is not None:
-        summary.retry_after.setdefault((app, idp), []).append(event.retry_after_s)
-    if event.lifecycle in _DEPROVISION:
-        summary.deprovisions[(app, idp, outcome.value)] += 1
-    if event.quirks:
-        _count_quirks(summary, app, idp, outcome.value, event.quirks)
+class _Counts:
+    """Per-batch tallies on the hot path; `summary()` turns them into label tuples."""
+
+    __slots__ = ("deprovisions", "durations", "errors", "quirks", "requests", "retry_after")
+
+    def __init__(self) -> None:
+        self.requests: Counter[tuple[str, ...]] = Counter()
+        self.errors: Counter[tuple[str, ...]] = Counter()
+        self.deprovisions: Counter[tuple[str, ...]] = Counter()
+        self.quirks: Counter[tuple[str, ...]] = Counter()
+        self.durations: dict[tuple[str, ...], list[float]] = {}
+        self.retry_after: dict[tuple[str, ...], list[float]] = {}
+
+    def add(self, event: ScimEvent) -> None:
+        app, idp, outcome = event.app, event.idp, event.outcome
+        self.requests[(app, idp, event.resource, event.operation, outcome)] += 1
+        if event.duration_s is not None:
+            key = (app, idp, event.operation)
+            found = self.durations.get(key)
+            if found is None:
+                self.durations[key] = [event.duration_s]
+            else:
+                found.append(event.duration_s)
+        if outcome is not _OK:
+            self.errors[
+                (app, idp, status_label(event.status), scim_type_label(event.scim_type))
+            ] += 1
+        if event.retry_after_s is not None:
+            self.retry_after.setdefault((app, idp), []).append(event.retry_after_s)
+        if event.lifecycle in _DEPROVISION:
+            self.deprovisions[(app, idp, outcome)] += 1
+        for quirk in event.quirks:
+            self.quirks[(app, idp, quirk, outcome)] += 1
+
+    def summary(self) -> BatchSummary:
+        summary = BatchSummary()
+        summary.requests.update({RequestKey(*map(str, k)): n for k, n in self.requests.items()})
+        summary.errors.update({_plain4(k): n for k, n in self.errors.items()})
+        summary.deprovisions.update({_plain3(k): n for k, n in self.deprovisions.items()})
+        summary.quirks.update({_plain4(k): n for k, n in self.quirks.items()})
+        summary.durations = {_plain3(k): v for k, v in self.durations.items()}
+        summary.retry_after = {(str(k[0]), str(k[1])): v for k, v in self.retry_after.items()}
+        return summary
 
 
-def _count_quirks(
-    summary: BatchSummary, app: str, idp: str, outcome: str, quirks: Iterable[str]
-) -> None:
-    for quirk in quirks:
-        summary.quirks[(app, idp, str(quirk), outcome)] += 1
+def _plain3(key: tuple[str, ...]) -> tuple[str, str, str]:
+    return (str(key[0]), str(key[1]), str(key[2]))
+
+
+def _plain4(key: tuple[str, ...]) -> tuple[str, str, str, str]:
+    return (str(key[0]), str(key[1]), str(key[2]), str(key[3]))

@@ -21,7 +21,6 @@ class ReplayError(Exception):
 @dataclass(slots=True)
 class ReplayStats:
     units: int = 0
-    records: int = 0
     rejected: int = 0
 
 
@@ -54,7 +53,6 @@ def replay(config: Config, *, ingestor: Ingestor, progress: Progress | None = No
             while (batch := collector.poll(final=True)) is not None:
                 summary = ingestor.ingest(spec, batch)
                 stats.units += summary.units
-                stats.records += len(batch.records)
                 stats.rejected += sum(batch.rejected.values())
                 if progress is not None:
                     progress(batch.size)
