@@ -7,6 +7,7 @@ A page file is read whole and read again only when it changes; a JSON-lines file
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -44,7 +45,8 @@ class RecordsFileCollector:
         self._read = read
         self._lines = LineFileCollector(name=name, path=path, parse=self._parse_line)
         self._mode: str | None = None
-        self._seen: str | None = None
+        self._seen: str | None = None  # stat stamp of the page last looked at
+        self._digest: str | None = None  # content hash of the page last delivered
 
     def _parse_line(self, line: bytes) -> Record | Rejected:
         try:
@@ -57,10 +59,14 @@ class RecordsFileCollector:
 
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
         checkpoint = checkpoint or {}
-        self._mode = checkpoint.get("mode") if isinstance(checkpoint.get("mode"), str) else None  # type: ignore[assignment]
-        self._seen = checkpoint.get("page") if isinstance(checkpoint.get("page"), str) else None  # type: ignore[assignment]
+        mode = checkpoint.get("mode")
+        self._mode = mode if mode in ("lines", "page") else None
+        digest = checkpoint.get("sha256")
+        self._digest = digest if isinstance(digest, str) else None
+        self._seen = None
+        tail = checkpoint.get("tail")
         if self._mode == "lines":
-            self._lines.restore(checkpoint.get("tail"))  # type: ignore[arg-type]
+            self._lines.restore(tail if isinstance(tail, Mapping) else None)
 
     def poll(self, *, final: bool = False) -> Batch | None:
         if self._mode is None:
@@ -106,8 +112,14 @@ class RecordsFileCollector:
         except OSError as err:
             raise CollectorError("io", f"cannot read {self._path.name}: {err.strerror}") from err
         self._seen = stamp
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == self._digest:
+            return None  # rewritten with the same content: nothing new
+        self._digest = digest
         records: list[Record] = []
-        batch = Batch(records=records, checkpoint={"mode": "page", "page": stamp}, size=len(data))
+        batch = Batch(
+            records=records, checkpoint={"mode": "page", "sha256": digest}, size=len(data)
+        )
         try:
             items = _page_records(orjson.loads(data))
         except orjson.JSONDecodeError:
