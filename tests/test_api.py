@@ -1,0 +1,129 @@
+"""The HTTP surface of a real App: /metrics, health, report, status page; label hygiene."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
+
+from monitor.app import App
+from monitor.clock import FakeClock
+from monitor.config import load
+from monitor.events import Idp, Operation, Outcome, RejectReason, Resource
+from monitor.replay import replay
+from monitor.secret import Secret
+from monitor.settings import Settings
+
+SAMPLE = Path(__file__).parents[2] / "shared" / "samples" / "basic"
+REQUIRED = [
+    "scimwatch_scim_requests_total",
+    "scimwatch_scim_request_duration_seconds",
+    "scimwatch_scim_errors_total",
+    "scimwatch_scim_deprovision_requests_total",
+    "scimwatch_ingest_lines_total",
+    "scimwatch_ingest_rejected_lines_total",
+    "scimwatch_collector_up",
+    "scimwatch_collector_last_success_timestamp_seconds",
+]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """An App over a copy of the sample, its files ingested once through the real pipeline."""
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copytree(SAMPLE, root, dirs_exist_ok=True)
+    config = load(root / "scimwatch.yaml")
+    settings = Settings(database_url=Secret(f"sqlite:///{root / 'state.db'}"))
+    app = App(settings=settings, config=config, clock=FakeClock(), registry=CollectorRegistry())
+    replay(config, ingestor=app.ingestor)
+    yield app
+    app.store.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: App) -> TestClient:
+    return TestClient(app.api)
+
+
+def families(client: TestClient) -> dict[str, object]:
+    text = client.get("/metrics").text
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def test_metrics_exposes_every_required_family(client: TestClient) -> None:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    for name in REQUIRED:
+        assert f"# TYPE {name.removesuffix('_total')}" in response.text, name
+
+
+def test_openmetrics_is_negotiated(client: TestClient) -> None:
+    response = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
+    assert response.headers["content-type"].startswith("application/openmetrics-text")
+    assert response.text.endswith("# EOF\n")
+
+
+def test_requests_counter_matches_the_report(client: TestClient) -> None:
+    report = client.get("/api/v1/report").json()
+    totals: dict[str, int] = {}
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        if family.name == "scimwatch_scim_requests":
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    app = sample.labels["app"]
+                    totals[app] = totals.get(app, 0) + int(sample.value)
+    assert totals == {app: sum(c.values()) for app, c in report["requests"].items()}
+    assert report["now"] == "2026-11-03T23:58:29.691Z"
+
+
+def test_no_label_carries_a_user_or_an_id(app: App, client: TestClient) -> None:
+    """Label values come from the config or from enums, never from the traffic."""
+    allowed = {
+        "app": {a.name for a in app.config.apps},
+        "source": {s.name for s in app.config.sources},
+        "collector": {s.name for s in app.config.sources},
+        "idp": {i.value for i in Idp},
+        "resource": {r.value for r in Resource},
+        "operation": {o.value for o in Operation},
+        "outcome": {o.value for o in Outcome},
+        "reason": {r.value for r in RejectReason},
+    }
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        for sample in family.samples:
+            for label, val in sample.labels.items():
+                assert "@" not in val and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}", val), val
+                if label in allowed:
+                    assert val in allowed[label], (family.name, label, val)
+                elif label == "status_code":
+                    assert re.fullmatch(r"[1-5]\d\d|other", val)
+                elif label not in {"le", "scim_type", "quirk", "version"}:
+                    raise AssertionError(f"unexpected label {label} on {family.name}")
+
+
+def test_health_and_readiness(app: App, client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    not_started = client.get("/readyz")
+    assert not_started.status_code == 503
+    assert not_started.json()["checks"]["sources"] == "not all source workers are running"
+
+
+def test_status_page_shows_apps_and_sources(client: TestClient) -> None:
+    page = client.get("/").text
+    for name in (
+        "crm",
+        "tickets",
+        "wiki",
+        "payroll",
+        "chat",
+        "scim_log/crm",
+        "google_reports/token",
+    ):
+        assert name in page
+    assert 'title="throttled: 25"' in page  # chat's 429s, as a bar segment
