@@ -14,22 +14,70 @@ from collectors.base import Batch, Collector
 
 # One valid input per source type, shaped like the vendor or contract format.
 GOOD: dict[str, tuple[dict[str, Any], bytes]] = {
-    "scim_log": ({"app": "hr"}, json.dumps({
-        "ts": "2026-11-05T10:00:00Z", "method": "GET", "path": "/scim/v2/Users/1",
-        "status": 200}).encode() + b"\n"),
-    "app_activity_log": ({"app": "hr"}, json.dumps({
-        "ts": "2026-11-05T10:00:00Z", "app": "hr", "user": "a@example.com", "auth": "session",
-        "action": "login", "status": 200}).encode() + b"\n"),
-    "okta_system_log": ({}, json.dumps([{
-        "uuid": "e1", "published": "2026-11-05T10:00:00.000Z",
-        "eventType": "user.lifecycle.deactivate"}]).encode()),
-    "entra_provisioning_log": ({}, json.dumps({"value": [{
-        "id": "p1", "activityDateTime": "2026-11-05T10:00:00.1234567Z"}]}).encode()),
-    "entra_directory_audit": ({}, json.dumps({"value": [{
-        "id": "d1", "activityDateTime": "2026-11-05T10:00:00Z",
-        "activityDisplayName": "Disable account"}]}).encode()),
-    "google_reports": ({"application": "admin"}, json.dumps({"items": [{
-        "id": {"time": "2026-11-05T10:00:00.000Z", "uniqueQualifier": "-42"}}]}).encode()),
+    "scim_log": (
+        {"app": "hr"},
+        json.dumps(
+            {
+                "ts": "2026-11-05T10:00:00Z",
+                "method": "GET",
+                "path": "/scim/v2/Users/1",
+                "status": 200,
+            }
+        ).encode()
+        + b"\n",
+    ),
+    "app_activity_log": (
+        {"app": "hr"},
+        json.dumps(
+            {
+                "ts": "2026-11-05T10:00:00Z",
+                "app": "hr",
+                "user": "a@example.com",
+                "auth": "session",
+                "action": "login",
+                "status": 200,
+            }
+        ).encode()
+        + b"\n",
+    ),
+    "okta_system_log": (
+        {},
+        json.dumps(
+            [
+                {
+                    "uuid": "e1",
+                    "published": "2026-11-05T10:00:00.000Z",
+                    "eventType": "user.lifecycle.deactivate",
+                }
+            ]
+        ).encode(),
+    ),
+    "entra_provisioning_log": (
+        {},
+        json.dumps(
+            {"value": [{"id": "p1", "activityDateTime": "2026-11-05T10:00:00.1234567Z"}]}
+        ).encode(),
+    ),
+    "entra_directory_audit": (
+        {},
+        json.dumps(
+            {
+                "value": [
+                    {
+                        "id": "d1",
+                        "activityDateTime": "2026-11-05T10:00:00Z",
+                        "activityDisplayName": "Disable account",
+                    }
+                ]
+            }
+        ).encode(),
+    ),
+    "google_reports": (
+        {"application": "admin"},
+        json.dumps(
+            {"items": [{"id": {"time": "2026-11-05T10:00:00.000Z", "uniqueQualifier": "-42"}}]}
+        ).encode(),
+    ),
 }
 
 
@@ -65,7 +113,9 @@ def test_config_rejects_unknown_keys(kind: CollectorKind) -> None:
         kind.config.model_validate({"type": kind.type, "path": "x", "colour": 1, **extra})
 
 
-def test_reads_its_input_and_resumes_without_duplicates(kind: CollectorKind, tmp_path: Path) -> None:
+def test_reads_its_input_and_resumes_without_duplicates(
+    kind: CollectorKind, tmp_path: Path
+) -> None:
     collector = _build(kind, tmp_path, GOOD[kind.type][1])
     collector.restore(None)
     records, batches = _drain(collector)
@@ -78,10 +128,12 @@ def test_reads_its_input_and_resumes_without_duplicates(kind: CollectorKind, tmp
     json.dumps(batches[-1].checkpoint)  # checkpoints are stored as JSON
 
 
-@pytest.mark.parametrize("garbage", [b"\x00\xff garbage\n", b"{\"half\": \n", b"[1, 2, \"x\"]\n",
-                                     b"{}\n", b"\n\n"])
-def test_garbage_is_counted_never_raised(kind: CollectorKind, tmp_path: Path,
-                                         garbage: bytes) -> None:
+@pytest.mark.parametrize(
+    "garbage", [b"\x00\xff garbage\n", b'{"half": \n', b'[1, 2, "x"]\n', b"{}\n", b"\n\n"]
+)
+def test_garbage_is_counted_never_raised(
+    kind: CollectorKind, tmp_path: Path, garbage: bytes
+) -> None:
     collector = _build(kind, tmp_path, garbage)
     collector.restore(None)
     records, batches = _drain(collector)
