@@ -15,7 +15,8 @@ from monitor.clock import Clock
 from monitor.config import Config, SourceSpec
 from monitor.events import Idp, Lifecycle, Outcome, RequestKey, ScimEvent, ScimRequest
 from monitor.store.base import Store
-from monitor.telemetry.metrics import Metrics
+from monitor.telemetry.histogram import BucketTally
+from monitor.telemetry.metrics import DURATION_BUCKETS, RETRY_AFTER_BUCKETS, Metrics
 from monitor.telemetry.summary import BatchSummary
 
 __all__ = ["Ingestor", "summarize"]
@@ -79,25 +80,27 @@ class _Counts:
         self.errors: Counter[tuple[str, ...]] = Counter()
         self.deprovisions: Counter[tuple[str, ...]] = Counter()
         self.quirks: Counter[tuple[str, ...]] = Counter()
-        self.durations: dict[tuple[str, ...], list[float]] = {}
-        self.retry_after: dict[tuple[str, ...], list[float]] = {}
+        self.durations: dict[tuple[str, ...], BucketTally] = {}
+        self.retry_after: dict[tuple[str, ...], BucketTally] = {}
 
     def add(self, event: ScimEvent) -> None:
         app, idp, outcome = event.app, event.idp, event.outcome
         self.requests[(app, idp, event.resource, event.operation, outcome)] += 1
         if event.duration_s is not None:
             key = (app, idp, event.operation)
-            found = self.durations.get(key)
-            if found is None:
-                self.durations[key] = [event.duration_s]
-            else:
-                found.append(event.duration_s)
+            tally = self.durations.get(key)
+            if tally is None:
+                tally = self.durations[key] = BucketTally(DURATION_BUCKETS)
+            tally.observe(event.duration_s)
         if outcome is not _OK:
             self.errors[
                 (app, idp, status_label(event.status), scim_type_label(event.scim_type))
             ] += 1
         if event.retry_after_s is not None:
-            self.retry_after.setdefault((app, idp), []).append(event.retry_after_s)
+            wait = self.retry_after.get((app, idp))
+            if wait is None:
+                wait = self.retry_after[(app, idp)] = BucketTally(RETRY_AFTER_BUCKETS)
+            wait.observe(event.retry_after_s)
         if event.lifecycle in _DEPROVISION:
             self.deprovisions[(app, idp, outcome)] += 1
         for quirk in event.quirks:

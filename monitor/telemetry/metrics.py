@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from monitor.events import RejectReason
+from monitor.telemetry.histogram import BulkHistogram
 from monitor.telemetry.summary import BatchSummary
 
 __all__ = ["NAMES", "Metrics"]
@@ -69,7 +70,7 @@ class Metrics:
             ["app", "idp", "resource", "operation", "outcome"],
             registry=registry,
         )
-        self.scim_duration = Histogram(
+        self.scim_duration = BulkHistogram(
             SCIM_DURATION,
             "SCIM request latency as logged.",
             ["app", "idp", "operation"],
@@ -88,7 +89,7 @@ class Metrics:
             ["app", "idp", "outcome"],
             registry=registry,
         )
-        self.scim_retry_after = Histogram(
+        self.scim_retry_after = BulkHistogram(
             SCIM_RETRY_AFTER,
             "Retry-After asked for by throttled or unavailable answers.",
             ["app", "idp"],
@@ -154,14 +155,10 @@ class Metrics:
         _inc(self.scim_errors, summary.errors)
         _inc(self.scim_deprovisions, summary.deprovisions)
         _inc(self.scim_quirks, summary.quirks)
-        for labels, values in summary.durations.items():
-            child = self.scim_duration.labels(*labels)
-            for value in values:
-                child.observe(value)
+        for labels, tally in summary.durations.items():
+            self.scim_duration.add(labels, tally)
         for app_idp, waits in summary.retry_after.items():
-            retry_child = self.scim_retry_after.labels(*app_idp)
-            for wait in waits:
-                retry_child.observe(wait)
+            self.scim_retry_after.add(app_idp, waits)
         if summary.newest_ts is not None:
             gauge = self.collector_newest_event.labels(source)
             gauge.set(max(summary.newest_ts, _value(gauge)))

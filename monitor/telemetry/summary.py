@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from monitor.events import RequestKey
+from monitor.telemetry.histogram import BucketTally
 
 __all__ = ["BatchSummary"]
 
@@ -21,5 +22,5 @@ class BatchSummary:
     errors: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     deprovisions: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     quirks: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
-    durations: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
-    retry_after: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    durations: dict[tuple[str, str, str], BucketTally] = field(default_factory=dict)
+    retry_after: dict[tuple[str, str], BucketTally] = field(default_factory=dict)

@@ -73,7 +73,7 @@ def test_sample_config_loads_with_unique_source_names() -> None:
     names = [spec.name for spec in config.sources]
     assert len(set(names)) == len(names)
     assert "google_reports/token" in names
-    assert config.base_dir == SAMPLE.parent
+    assert config.base_dir == SAMPLE.resolve().parent
     assert config.slo_seconds("crm") == 3600
 
 
