@@ -61,6 +61,7 @@ class LineFileCollector:
             record = parse(line)
             if type(record) is Rejected:
                 rejected[record.reason] += 1
+                batch.examples.setdefault(record.reason, record.detail)
             else:
                 yield record  # type: ignore[misc]
 

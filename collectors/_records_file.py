@@ -87,7 +87,7 @@ class RecordsFileCollector:
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise CollectorError("io", f"cannot read {self._path.name}: {err.strerror}") from err
+            raise _read_error(self._path, err) from err
         stripped = head.lstrip()
         if not stripped:
             return None
@@ -110,7 +110,7 @@ class RecordsFileCollector:
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise CollectorError("io", f"cannot read {self._path.name}: {err.strerror}") from err
+            raise _read_error(self._path, err) from err
         self._seen = stamp
         digest = hashlib.sha256(data).hexdigest()
         if digest == self._digest:
@@ -141,6 +141,7 @@ class RecordsFileCollector:
             )
             if isinstance(record, Rejected):
                 batch.rejected[record.reason] += 1
+                batch.examples.setdefault(record.reason, record.detail)
             else:
                 records.append(record)
 
@@ -151,3 +152,8 @@ class RecordsFileCollector:
 def _is_record(doc: object) -> bool:
     """A single Google activity also has `kind`; it is a record when it has an `id` object."""
     return isinstance(doc, dict) and isinstance(doc.get("id"), dict)
+
+
+def _read_error(path: Path, err: OSError) -> CollectorError:
+    reason = "permission" if isinstance(err, PermissionError) else "io"
+    return CollectorError(reason, f"cannot read {path.name}: {err.strerror}")

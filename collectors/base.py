@@ -49,6 +49,7 @@ class Batch:
     units: int = 0
     size: int = 0
     rejected: Counter[RejectReason] = field(default_factory=Counter)
+    examples: dict[RejectReason, str] = field(default_factory=dict)  # first detail per reason
 
 
 class Collector(Protocol):

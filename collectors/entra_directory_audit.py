@@ -1,7 +1,7 @@
 """Microsoft Graph directory audits (`type: entra_directory_audit`): `directoryAudit` records.
 
 API: https://learn.microsoft.com/en-us/graph/api/resources/directoryaudit ; records are
-deduplicated by `id`. This version reads exported pages (`{"value": [...]}`) or JSON lines.
+keyed by `id` for dedupe. This version reads exported pages (`{"value": [...]}`) or JSON lines.
 """
 
 from __future__ import annotations

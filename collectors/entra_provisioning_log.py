@@ -1,7 +1,7 @@
 """Microsoft Graph provisioning logs (`type: entra_provisioning_log`): `provisioningObjectSummary`.
 
 API: https://learn.microsoft.com/en-us/graph/api/resources/provisioningobjectsummary ; records are
-deduplicated by `id`. This version reads exported pages (`{"value": [...]}`) or JSON lines.
+keyed by `id` for dedupe. This version reads exported pages (`{"value": [...]}`) or JSON lines.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Google Workspace Admin SDK Reports (`type: google_reports`): activities of one application.
 
 API: https://developers.google.com/admin-sdk/reports/reference/rest/v1/activities/list ;
-records are deduplicated by `id.time` + `id.uniqueQualifier`. Pages are newest first. This
+records are keyed by `id.time` + `id.uniqueQualifier` for dedupe. Pages are newest first. This
 version reads exported pages (`{"items": [...]}`) or JSON lines from a file.
 """
 

@@ -1,4 +1,4 @@
-"""Okta System Log (`type: okta_system_log`): LogEvents, deduplicated by `uuid`.
+"""Okta System Log (`type: okta_system_log`): LogEvents, keyed by `uuid` for dedupe.
 
 API: https://developer.okta.com/docs/reference/api/system-log/ . This version reads exported
 pages or JSON lines from a file; polling the live API is configured with `url` (planned).

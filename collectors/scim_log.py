@@ -27,7 +27,9 @@ class Config(FileSourceConfig):
     type: Literal["scim_log"]
     app: str = Field(description="The app (from `apps`) whose SCIM traffic this file records.")
     max_line_bytes: int = Field(
-        default=1 << 20, ge=1024, description="Longer lines are cut off and counted as rejected."
+        default=1 << 20,
+        ge=1024,
+        description="Longer lines are skipped (never buffered whole) and counted as line_too_long.",
     )
     start_at: Literal["beginning", "end"] = Field(
         default="beginning", description="Where to start a file never seen before."

@@ -7,6 +7,7 @@ durably counted; a crash between the two loses a scrape's worth of increments, n
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 from collectors.base import Batch
@@ -20,6 +21,8 @@ from monitor.telemetry.metrics import DURATION_BUCKETS, RETRY_AFTER_BUCKETS, Met
 from monitor.telemetry.summary import BatchSummary
 
 __all__ = ["Ingestor", "summarize"]
+
+log = logging.getLogger("scimwatch.ingest")
 
 _OK = Outcome.OK
 _DEPROVISION = frozenset({Lifecycle.DISABLE, Lifecycle.DELETE})
@@ -47,7 +50,23 @@ class Ingestor:
             now=self._clock.now(),
         )
         self._metrics.apply(source.name, summary)
+        if summary.rejected:
+            log.warning(
+                "source %s: skipped %d unreadable lines (%s)",
+                source.name,
+                sum(summary.rejected.values()),
+                _describe(batch),
+            )
         return summary
+
+
+def _describe(batch: Batch) -> str:
+    """`invalid_json: 3, e.g. not JSON; ...`: details never echo input, which may hold secrets."""
+    return "; ".join(
+        f"{reason}: {n}"
+        + (f", e.g. {batch.examples[reason]}" if batch.examples.get(reason) else "")
+        for reason, n in sorted(batch.rejected.items())
+    )
 
 
 def summarize(batch: Batch, *, app: str | None, idp: Idp | None) -> BatchSummary:

@@ -47,7 +47,10 @@ def replay(config: Config, *, ingestor: Ingestor, progress: Progress | None = No
     """Ingest every source from its start to its current end."""
     stats = ReplayStats()
     for spec in config.sources:
-        collector = spec.kind.make(spec.config, name=spec.name, base_dir=config.base_dir)
+        source = spec.config
+        if getattr(source, "start_at", None) == "end":  # a replay reads every file whole
+            source = source.model_copy(update={"start_at": "beginning"})
+        collector = spec.kind.make(source, name=spec.name, base_dir=config.base_dir)
         try:
             collector.restore(None)
             while (batch := collector.poll(final=True)) is not None:

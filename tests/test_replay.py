@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
@@ -175,3 +177,24 @@ def test_bad_config_fails_before_reading(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "unknown app 'payroll'" in result.output
+
+
+def test_rejected_lines_are_logged_by_reason_without_their_content(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = tmp_path / "hr.log"
+    log.write_text(
+        '{"ts": "x", "token": "s3cr3t-value"\nnot a log line at all\n'
+        '{"ts": "2027-01-01T00:00:00Z", "method": "GET", "path": "/Users", "status": 9}\n'
+    )
+    config = tmp_path / "scimwatch.yaml"
+    config.write_text(
+        "apps: [{name: hr}]\nsources: [{type: scim_log, app: hr, path: hr.log, start_at: end}]\n"
+    )
+    with caplog.at_level(logging.WARNING, logger="scimwatch.ingest"):
+        data = run_replay(config, tmp_path / "report.json")
+    assert data["rejected_lines"] == 3  # start_at applies to run, not to replay
+    message = " ".join(r.getMessage() for r in caplog.records)
+    assert "skipped 3 unreadable lines" in message
+    assert "invalid_json: 1" in message and "bad_status: 1" in message
+    assert "s3cr3t" not in message

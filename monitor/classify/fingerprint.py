@@ -34,7 +34,7 @@ _ENTRA_QUIRKS = frozenset(
     }
 )
 _OKTA_USER_ID = re.compile(r"00u[A-Za-z0-9]{17}")
-_CONCRETE = frozenset(Idp) - {Idp.GENERIC, Idp.UNKNOWN}
+_CONFIGURABLE = frozenset(Idp) - {Idp.UNKNOWN}  # `generic` in the config pins it too
 _FULL_BODIES = frozenset({Operation.CREATE, Operation.REPLACE})
 
 
@@ -42,7 +42,7 @@ def fingerprint(
     *, configured: Idp | None, req: ScimRequest, where: Route, quirks: frozenset[Quirk]
 ) -> Idp:
     """The IdP behind `req`, routed to `where` and carrying `quirks`."""
-    if configured is not None and configured in _CONCRETE:
+    if configured is not None and configured in _CONFIGURABLE:
         return configured
     agent = req.user_agent
     by_agent = _by_agent(agent) if isinstance(agent, str) else None

@@ -91,7 +91,7 @@ class Metrics:
         )
         self.scim_retry_after = BulkHistogram(
             SCIM_RETRY_AFTER,
-            "Retry-After asked for by throttled or unavailable answers.",
+            "Retry-After asked for by SCIM answers (usually 429 or 503).",
             ["app", "idp"],
             buckets=RETRY_AFTER_BUCKETS,
             registry=registry,

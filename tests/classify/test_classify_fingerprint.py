@@ -41,11 +41,11 @@ def test_user_agents(agent: str, idp: Idp) -> None:
     assert idp == idp_of(agent=agent)
 
 
-def test_configured_idp_wins_unless_it_is_generic() -> None:
+def test_configured_idp_wins_generic_included() -> None:
     entra = {"Operations": [{"op": "Replace", "path": "active", "value": "False"}]}
     assert idp_of(agent="Okta SCIM Client", body=entra, configured=Idp.GOOGLE) == Idp.GOOGLE
-    assert idp_of(agent="Okta SCIM Client", body=entra, configured=Idp.GENERIC) == Idp.OKTA
-    assert idp_of(body=entra, configured=Idp.GENERIC) == Idp.ENTRA
+    assert idp_of(agent="Okta SCIM Client", body=entra, configured=Idp.GENERIC) == Idp.GENERIC
+    assert idp_of(body=entra, configured=None) == Idp.ENTRA
     assert idp_of(body=entra, configured=Idp.UNKNOWN) == Idp.ENTRA
 
 
