@@ -5,22 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from collectors.file_tail import FileTail, TailChunk
+from tail_util import append, drain
 
-
-def drain(tail: FileTail) -> list[TailChunk]:
-    chunks: list[TailChunk] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return chunks
-        chunks.append(chunk)
-    raise AssertionError("read() never returned None")
-
-
-def append(path: Path, data: bytes) -> None:
-    with path.open("ab") as fh:
-        fh.write(data)
+from collectors.file_tail import FileTail
 
 
 def test_appended_lines_come_in_order_then_none(tmp_path: Path) -> None:

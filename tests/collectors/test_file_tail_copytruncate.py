@@ -10,17 +10,9 @@ import os
 import shutil
 from pathlib import Path
 
+from tail_util import read_all
+
 from collectors.file_tail import FileTail
-
-
-def read_all(tail: FileTail) -> list[bytes]:
-    lines: list[bytes] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return lines
-        lines += chunk.lines
-    raise AssertionError("read() never returned None")
 
 
 def copytruncate(log: Path) -> None:

@@ -6,18 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tail_util import read_all
 
 from collectors.file_tail import FileTail
-
-
-def read_all(tail: FileTail) -> list[bytes]:
-    lines: list[bytes] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return lines
-        lines += chunk.lines
-    raise AssertionError("read() never returned None")
 
 
 def valid(log: Path) -> dict[str, Any]:

@@ -9,18 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tail_util import read_all
 
 from collectors.file_tail import FileTail, TailError
-
-
-def read_all(tail: FileTail) -> list[bytes]:
-    lines: list[bytes] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return lines
-        lines += chunk.lines
-    raise AssertionError("read() never returned None")
 
 
 def test_missing_file_appearing_later_is_read_from_the_start(tmp_path: Path) -> None:

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from collectors.file_tail import FileTail, TailChunk
+from tail_util import drain
 
-
-def drain(tail: FileTail) -> list[TailChunk]:
-    chunks: list[TailChunk] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return chunks
-        chunks.append(chunk)
-    raise AssertionError("read() never returned None")
+from collectors.file_tail import FileTail
 
 
 def test_limit_counts_the_cr_but_not_the_newline(tmp_path: Path) -> None:

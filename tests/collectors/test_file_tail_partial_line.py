@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tail_util import append
+
 from collectors.file_tail import FileTail
-
-
-def append(path: Path, data: bytes) -> None:
-    with path.open("ab") as fh:
-        fh.write(data)
 
 
 def test_partial_line_waits_for_its_newline(tmp_path: Path) -> None:

@@ -5,21 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from collectors.file_tail import FileTail, TailChunk
+from tail_util import drain, lines_of
 
-
-def drain(tail: FileTail) -> list[TailChunk]:
-    chunks: list[TailChunk] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return chunks
-        chunks.append(chunk)
-    raise AssertionError("read() never returned None")
-
-
-def lines_of(chunks: list[TailChunk]) -> list[bytes]:
-    return [line for chunk in chunks for line in chunk.lines]
+from collectors.file_tail import FileTail
 
 
 def test_lines_written_to_the_old_file_after_the_rename_come_first(tmp_path: Path) -> None:

@@ -10,22 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from tail_util import drain, lines_of
 
-from collectors.file_tail import FileTail, TailChunk
-
-
-def drain(tail: FileTail) -> list[TailChunk]:
-    chunks: list[TailChunk] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return chunks
-        chunks.append(chunk)
-    raise AssertionError("read() never returned None")
-
-
-def lines_of(chunks: list[TailChunk]) -> list[bytes]:
-    return [line for chunk in chunks for line in chunk.lines]
+from collectors.file_tail import FileTail
 
 
 def committed(tail: FileTail) -> dict[str, object]:

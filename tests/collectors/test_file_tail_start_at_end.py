@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tail_util import append, read_all
+
 from collectors.file_tail import FileTail
-
-
-def read_all(tail: FileTail) -> list[bytes]:
-    lines: list[bytes] = []
-    for _ in range(1000):
-        chunk = tail.read()
-        if chunk is None:
-            return lines
-        lines += chunk.lines
-    raise AssertionError("read() never returned None")
-
-
-def append(path: Path, data: bytes) -> None:
-    with path.open("ab") as fh:
-        fh.write(data)
 
 
 def test_existing_lines_are_skipped(tmp_path: Path) -> None:
