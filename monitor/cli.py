@@ -98,8 +98,14 @@ def run(config_path: Path, listen: str | None, database_url: str | None) -> None
     config = _load(config_path)
     try:
         sock = bind(settings.listen)
+    except (OSError, ValueError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        _fail(f"cannot listen on {settings.listen}: {reason}")
+        return
+    try:
         app = App(settings=settings, config=config)
-    except (OSError, ValueError, StoreError) as err:
+    except StoreError as err:
+        sock.close()
         _fail(str(err))
         return
     host, port = sock.getsockname()[:2]
