@@ -16,6 +16,8 @@ from typing import NamedTuple
 __all__ = [
     "ActivityRecord",
     "Idp",
+    "IdpAction",
+    "IdpEvent",
     "IdpRecord",
     "Lifecycle",
     "Operation",
@@ -175,6 +177,51 @@ class IdpRecord:
 
 
 Record = ScimRequest | ActivityRecord | IdpRecord
+
+
+class IdpAction(StrEnum):
+    """What an IdP audit record says happened to a person (or to their access to an app)."""
+
+    CREATE = "create"  # person created in the IdP
+    ACTIVATE = "activate"  # activated, reactivated, unsuspended, enabled, restored
+    DEACTIVATE = "deactivate"  # deactivated, disabled (Entra AccountEnabled true -> false)
+    SUSPEND = "suspend"
+    DELETE = "delete"
+    ASSIGN = "assign"  # given access to one app
+    UNASSIGN = "unassign"  # access to one app removed
+    RENAME = "rename"  # login / userName changed
+    PROVISION = "provision"  # the IdP's own record of a provisioning operation to an app
+    SESSION = "session"  # the person signed in or used a token
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class IdpEvent:
+    """One normalized fact from an IdP audit record (a record may yield several).
+
+    `user_id` is the IdP's person id (Okta `00u...`, Entra object id; for Google the primary
+    email); `user_name` the login (Okta login, Entra UPN, Google email) as logged. `app_ref` is
+    the IdP's id for the app (Okta AppInstance id, Entra servicePrincipal id, Google app name),
+    mapped to a configured app by the caller. Provisioning records carry `operation`
+    (create, update, disable, delete, ...), `success`, and when the IdP reports it the SP's
+    HTTP `status`, `scim_type`, the next retry time and the SP-side id (`target_id`).
+    """
+
+    ts: float
+    idp: Idp
+    action: IdpAction
+    key: str
+    user_id: str | None = None
+    user_name: str | None = None
+    app_ref: str | None = None
+    operation: str | None = None
+    success: bool | None = None
+    status: int | None = None
+    scim_type: str | None = None
+    retry_at: float | None = None
+    target_id: str | None = None
+    new_user_name: str | None = None
+    detail: str = ""
 
 
 @dataclass(slots=True)
