@@ -129,6 +129,7 @@ class RecordsFileCollector:
             batch.rejected[RejectReason.INVALID_JSON] += 1
             return batch
         self._collect(items, batch, records)
+        records.sort(key=lambda record: record.ts)  # Google pages are newest first
         return batch
 
     def _collect(self, items: list[object], batch: Batch, records: list[Record]) -> None:

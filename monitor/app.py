@@ -109,7 +109,7 @@ class App:
         return checks
 
     def report(self) -> dict[str, object]:
-        return build_report(self.store)
+        return build_report(self.store, self.config)
 
     def serve(
         self, sockets: Sequence[socket.socket], *, until: threading.Event | None = None

@@ -45,6 +45,6 @@ def run_replay(config: Config, *, url: str, progress: bool) -> dict[str, object]
                 replay(config, ingestor=ingestor, progress=bar.update)
         else:
             replay(config, ingestor=ingestor)
-        return build_report(store)
+        return build_report(store, config)
     finally:
         store.close()

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from monitor.clock import FakeClock
 from monitor.store import SqlStore
+from monitor.store.tables import metadata
 from monitor.telemetry.metrics import Metrics
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -45,8 +46,8 @@ def postgres_url() -> Iterator[str]:
 
 def _reset(store: SqlStore) -> None:
     with store.engine.begin() as conn:
-        for table in ("request_counts", "rejected_lines", "sources"):
-            conn.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

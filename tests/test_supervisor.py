@@ -7,9 +7,11 @@ import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
+from sqlalchemy import Connection
 
 from monitor.clock import FakeClock
 from monitor.config import Config, parse
@@ -25,11 +27,11 @@ class FlakyStore(SqlStore):
 
     fail_commits = 0
 
-    def commit_batch(self, **kwargs: object) -> None:  # type: ignore[override]
+    def write_source(self, conn: Connection, **kwargs: Any) -> None:
         if self.fail_commits:
             self.fail_commits -= 1
             raise StoreError("cannot commit batch: connection reset")
-        super().commit_batch(**kwargs)  # type: ignore[arg-type]
+        super().write_source(conn, **kwargs)
 
 
 def write(path: Path, start: int, count: int) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
 
 from monitor.events import RequestKey
 
@@ -33,11 +36,33 @@ class Store(Protocol):
         """Store one batch's counts and its checkpoint atomically: all or nothing."""
         ...
 
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A unit of work for the detectors and `write_source`/`add_requests`."""
+        ...
+
+    def write_source(
+        self,
+        conn: Connection,
+        *,
+        source: str,
+        checkpoint: Mapping[str, object],
+        units: int,
+        newest_ts: float | None,
+        rejected: Mapping[str, int],
+        now: float,
+    ) -> None: ...
+
+    def add_requests(self, conn: Connection, requests: Mapping[RequestKey, int]) -> None: ...
+
     def request_counts(self) -> dict[str, dict[str, int]]:
         """Requests per app and outcome class."""
         ...
 
     def rejected_total(self) -> int: ...
+
+    def deprovision_rows(self) -> list[dict[str, Any]]: ...
+
+    def finding_rows(self) -> list[dict[str, Any]]: ...
 
     def newest_ts(self) -> float | None:
         """The latest event time seen in any input."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.store.base import RequestKey, StoreError
-from monitor.store.tables import rejected_lines, request_counts, sources
+from monitor.store.tables import (
+    deprovisions,
+    findings,
+    rejected_lines,
+    request_counts,
+    sources,
+)
 
 __all__ = ["SqlStore", "normalize_url"]
 
@@ -92,26 +99,55 @@ class SqlStore:
         requests: Mapping[RequestKey, int],
         now: float,
     ) -> None:
+        with self.transaction() as conn:
+            self.write_source(
+                conn,
+                source=source,
+                checkpoint=checkpoint,
+                units=units,
+                newest_ts=newest_ts,
+                rejected=rejected,
+                now=now,
+            )
+            self.add_requests(conn, requests)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One unit of work: everything a batch changes commits together or not at all."""
         try:
             with self._engine.begin() as conn:
-                self._upsert_source(conn, source, checkpoint, units, newest_ts, now)
-                if rejected:
-                    self._add_counts(
-                        conn,
-                        rejected_lines,
-                        [
-                            {"source": source, "reason": reason, "count": n}
-                            for reason, n in rejected.items()
-                        ],
-                    )
-                if requests:
-                    self._add_counts(
-                        conn,
-                        request_counts,
-                        [{**key._asdict(), "count": n} for key, n in requests.items()],
-                    )
+                yield conn
         except SQLAlchemyError as err:
-            raise StoreError(f"cannot commit batch of {source}: {_reason(err)}") from None
+            raise StoreError(f"cannot commit: {_reason(err)}") from None
+
+    def write_source(
+        self,
+        conn: Connection,
+        *,
+        source: str,
+        checkpoint: Mapping[str, object],
+        units: int,
+        newest_ts: float | None,
+        rejected: Mapping[str, int],
+        now: float,
+    ) -> None:
+        """A source's progress: checkpoint, units read, newest event time, rejected lines."""
+        self._upsert_source(conn, source, checkpoint, units, newest_ts, now)
+        if rejected:
+            self._add_counts(
+                conn,
+                rejected_lines,
+                [
+                    {"source": source, "reason": reason, "count": n}
+                    for reason, n in rejected.items()
+                ],
+            )
+
+    def add_requests(self, conn: Connection, requests: Mapping[RequestKey, int]) -> None:
+        if requests:
+            self._add_counts(
+                conn, request_counts, [{**key._asdict(), "count": n} for key, n in requests.items()]
+            )
 
     def _upsert_source(
         self,
@@ -164,6 +200,27 @@ class SqlStore:
             for app, outcome, count in conn.execute(query):
                 out.setdefault(app, {})[outcome] = int(count)
         return out
+
+    def deprovision_rows(self) -> list[dict[str, Any]]:
+        """Every deprovision the IdPs requested, with its confirmation when there is one."""
+        query = (
+            select(deprovisions)
+            .where(deprovisions.c.requested_at.is_not(None))
+            .order_by(deprovisions.c.app, deprovisions.c.user_key, deprovisions.c.person)
+        )
+        with self._connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def finding_rows(self) -> list[dict[str, Any]]:
+        """Every finding, its fields decoded."""
+        query = select(findings).order_by(
+            findings.c.type, findings.c.app, findings.c.first_at, findings.c.subject
+        )
+        with self._connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:
+            row["fields"] = json.loads(row["fields"])
+        return rows
 
     def rejected_total(self) -> int:
         with self._connect() as conn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Double, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Double, MetaData, String, Table, Text
 
 __all__ = ["metadata", "rejected_lines", "request_counts", "sources"]
 
@@ -38,4 +38,96 @@ request_counts = Table(
     Column("operation", String(16), primary_key=True),
     Column("outcome", String(16), primary_key=True),
     Column("count", BigInteger, nullable=False),
+)
+
+# Every SCIM resource seen in an app, with its last known representation and lifecycle times.
+sp_resources = Table(
+    "sp_resources",
+    metadata,
+    Column("app", String(64), primary_key=True),
+    Column("sp_id", String(255), primary_key=True),
+    Column("resource_type", String(16), nullable=False),
+    Column("user_name", Text, nullable=True),
+    Column("user_key", String(320), nullable=True, index=True),
+    Column("email_key", String(320), nullable=True, index=True),
+    Column("external_id", String(255), nullable=True, index=True),
+    Column("idp_user_id", String(255), nullable=True, index=True),
+    Column("active", Boolean, nullable=True),
+    Column("first_seen", Double, nullable=False),
+    Column("last_seen", Double, nullable=False),
+    Column("created_at", Double, nullable=True),
+    Column("disabled_at", Double, nullable=True),
+    Column("deleted_at", Double, nullable=True),
+    Column("representation", Text, nullable=True),
+    Column("pending", Text, nullable=True),  # JSON: what the next representation must show
+)
+
+# People as the IdPs know them, and their last lifecycle state.
+idp_people = Table(
+    "idp_people",
+    metadata,
+    Column("idp", String(16), primary_key=True),
+    Column("user_id", String(255), primary_key=True),
+    Column("user_key", String(320), nullable=True, index=True),
+    Column("state", String(16), nullable=False),
+    Column("state_at", Double, nullable=False),
+    Column("activated_at", Double, nullable=True),
+)
+
+# Which apps an IdP provisions a person to (Okta assignments, Entra provisioning records).
+idp_links = Table(
+    "idp_links",
+    metadata,
+    Column("idp", String(16), primary_key=True),
+    Column("user_id", String(255), primary_key=True),
+    Column("app", String(64), primary_key=True),
+    Column("sp_id", String(255), nullable=True),
+    Column("linked_at", Double, nullable=False),
+    Column("removed_at", Double, nullable=True),
+)
+
+# IdP records already applied, by their dedupe key (Okta uuid, Graph id, Google id).
+idp_seen = Table(
+    "idp_seen",
+    metadata,
+    Column("key", String(320), primary_key=True),
+    Column("ts", Double, nullable=False),
+)
+
+# Successful SCIM disables and deletes: the evidence that confirms a deprovision.
+scim_removals = Table(
+    "scim_removals",
+    metadata,
+    Column("app", String(64), primary_key=True),
+    Column("sp_id", String(255), primary_key=True),
+    Column("ts", Double, primary_key=True),
+    Column("source", String(16), primary_key=True),  # scim | idp
+    Column("applied", Boolean, nullable=False),
+)
+
+# One deprovision per (app, person): requested by the IdP, confirmed by evidence.
+deprovisions = Table(
+    "deprovisions",
+    metadata,
+    Column("app", String(64), primary_key=True),
+    Column("person", String(320), primary_key=True),
+    Column("sp_id", String(255), nullable=True),
+    Column("user_name", Text, nullable=True),
+    Column("user_key", String(320), nullable=True, index=True),
+    Column("requested_at", Double, nullable=True),
+    Column("confirmed_at", Double, nullable=True),
+)
+
+# Findings, one row per subject, with a lifecycle.
+findings = Table(
+    "findings",
+    metadata,
+    Column("type", String(40), primary_key=True),
+    Column("app", String(64), primary_key=True),
+    Column("subject", String(600), primary_key=True),
+    Column("fields", Text, nullable=False),
+    Column("first_at", Double, nullable=False),
+    Column("last_at", Double, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
 )

@@ -148,9 +148,18 @@ class Metrics:
                 self.ingest_rejected.labels(name, reason.value)
 
     def apply(self, source: str, summary: BatchSummary) -> None:
-        """Publish a committed batch."""
+        """Publish a committed batch of one source."""
+        self.apply_source(source, summary)
+        self.apply_requests(summary)
+
+    def apply_source(self, source: str, summary: BatchSummary) -> None:
         self.ingest_lines.labels(source).inc(summary.units)
         _inc(self.ingest_rejected, {(source, r): n for r, n in summary.rejected.items()})
+        if summary.newest_ts is not None:
+            gauge = self.collector_newest_event.labels(source)
+            gauge.set(max(summary.newest_ts, _value(gauge)))
+
+    def apply_requests(self, summary: BatchSummary) -> None:
         _inc(self.scim_requests, summary.requests)
         _inc(self.scim_errors, summary.errors)
         _inc(self.scim_deprovisions, summary.deprovisions)
@@ -159,9 +168,6 @@ class Metrics:
             self.scim_duration.add(labels, tally)
         for app_idp, waits in summary.retry_after.items():
             self.scim_retry_after.add(app_idp, waits)
-        if summary.newest_ts is not None:
-            gauge = self.collector_newest_event.labels(source)
-            gauge.set(max(summary.newest_ts, _value(gauge)))
 
 
 Labels = TypeVar("Labels", bound=tuple[str, ...])

@@ -1,0 +1,207 @@
+"""What IdP audit records teach: who exists, who was removed when, where they were provisioned,
+and who kept signing in after the IdP removed them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from monitor.detect.deprovision import Deprovisions, person_key
+from monitor.detect.findings import raise_finding
+from monitor.detect.keys import normalize_key
+from monitor.events import Idp, IdpAction, IdpEvent
+from monitor.store.tables import idp_links, idp_people, idp_seen, sp_resources
+
+__all__ = ["AppIndex", "IdpDetector"]
+
+_REMOVE = frozenset({IdpAction.DEACTIVATE, IdpAction.SUSPEND, IdpAction.DELETE})
+_START = frozenset({IdpAction.CREATE, IdpAction.ACTIVATE})
+_REMOVAL_OPERATIONS = frozenset({"disable", "delete", "deactivate", "deprovision", "stageddelete"})
+
+
+class AppIndex:
+    """Maps an IdP's id for an app (Okta app id, Entra servicePrincipal id, Google app name)
+    to the configured app, and lists the apps each IdP provisions."""
+
+    def __init__(self, refs: Mapping[tuple[str, str], str], by_idp: Mapping[str, Iterable[str]]):
+        self._refs = dict(refs)
+        self._by_idp = {idp: tuple(apps) for idp, apps in by_idp.items()}
+
+    def app(self, idp: str, ref: str | None) -> str | None:
+        return self._refs.get((idp, ref.casefold())) if ref else None
+
+    def apps_of(self, idp: str) -> tuple[str, ...]:
+        return self._by_idp.get(idp, ())
+
+
+class IdpDetector:
+    """Handles one normalized IdP fact inside the batch transaction."""
+
+    def __init__(self, conn: Connection, deprovisions: Deprovisions, apps: AppIndex) -> None:
+        self.conn = conn
+        self.deprovisions = deprovisions
+        self.apps = apps
+
+    def handle(self, event: IdpEvent, source: str) -> None:
+        if not event.user_id or event.success is False or self._seen(event):
+            return
+        idp, action = str(event.idp), event.action
+        app = self.apps.app(idp, event.app_ref)
+        if action in _START:
+            self._started(event)
+        elif action in _REMOVE:
+            self._removed(event)
+        elif action is IdpAction.ASSIGN and app:
+            self._link(idp, event.user_id, app, event.ts)
+        elif action is IdpAction.UNASSIGN and app:
+            self._unassigned(event, app)
+        elif action is IdpAction.PROVISION and app:
+            self._provisioned(event, app)
+        elif action is IdpAction.SESSION:
+            self._session(event, source)
+
+    def _seen(self, event: IdpEvent) -> bool:
+        if self.conn.execute(select(idp_seen.c.key).where(idp_seen.c.key == event.key)).first():
+            return True
+        self.conn.execute(idp_seen.insert().values(key=event.key, ts=event.ts))
+        return False
+
+    def _person(self, idp: str, user_id: str) -> Row[Any] | None:
+        return self.conn.execute(
+            select(idp_people).where((idp_people.c.idp == idp) & (idp_people.c.user_id == user_id))
+        ).first()
+
+    def _set_person(self, event: IdpEvent, state: str) -> Row[Any] | None:
+        idp, user_id = str(event.idp), str(event.user_id)
+        before = self._person(idp, user_id)
+        activated = event.ts if state == "active" else None
+        values: dict[str, Any] = {
+            "user_key": normalize_key(event.user_name),
+            "state": state,
+            "state_at": event.ts,
+        }
+        if before is None:
+            self.conn.execute(
+                idp_people.insert().values(
+                    idp=idp, user_id=user_id, activated_at=activated, **values
+                )
+            )
+        elif event.ts >= before.state_at:
+            if activated is not None:
+                values["activated_at"] = max(activated, before.activated_at or activated)
+            if before.user_key and not values["user_key"]:
+                values["user_key"] = before.user_key
+            self.conn.execute(
+                idp_people.update()
+                .where((idp_people.c.idp == idp) & (idp_people.c.user_id == user_id))
+                .values(**values)
+            )
+        return before
+
+    def _started(self, event: IdpEvent) -> None:
+        self._set_person(event, "active")
+        self.deprovisions.reset(person=person_key(str(event.idp), str(event.user_id)), ts=event.ts)
+
+    def _removed(self, event: IdpEvent) -> None:
+        before = self._set_person(event, str(event.action))
+        if before is not None and before.activated_at and event.ts < before.activated_at:
+            return  # a removal from an earlier cycle, arriving late
+        idp, user_id = str(event.idp), str(event.user_id)
+        for app in self._apps_of_person(idp, user_id):
+            self._request(event, app)
+
+    def _apps_of_person(self, idp: str, user_id: str) -> list[str]:
+        linked = self.conn.execute(
+            select(idp_links.c.app).where(
+                (idp_links.c.idp == idp) & (idp_links.c.user_id == user_id)
+            )
+        ).scalars()
+        return sorted(set(linked) | set(self.apps.apps_of(idp)))
+
+    def _request(self, event: IdpEvent, app: str) -> None:
+        self.deprovisions.request(
+            app=app,
+            person=person_key(str(event.idp), str(event.user_id)),
+            user_id=event.user_id,
+            user_key=normalize_key(event.user_name),
+            ts=event.ts,
+        )
+
+    def _link(
+        self,
+        idp: str,
+        user_id: str,
+        app: str,
+        ts: float,
+        sp_id: str | None = None,
+        user_name: str | None = None,
+    ) -> None:
+        key = (idp_links.c.idp == idp) & (idp_links.c.user_id == user_id) & (idp_links.c.app == app)
+        row = self.conn.execute(select(idp_links).where(key)).first()
+        if row is None:
+            self.conn.execute(
+                idp_links.insert().values(
+                    idp=idp, user_id=user_id, app=app, sp_id=sp_id, linked_at=ts
+                )
+            )
+        elif sp_id and row.sp_id != sp_id:
+            self.conn.execute(idp_links.update().where(key).values(sp_id=sp_id))
+        if sp_id:
+            self._link_identity(app, sp_id, user_id, user_name, ts)
+
+    def _link_identity(
+        self, app: str, sp_id: str, user_id: str, user_name: str | None, ts: float
+    ) -> None:
+        """The IdP names the SP id it provisioned: the only link a log without bodies gives."""
+        where = (sp_resources.c.app == app) & (sp_resources.c.sp_id == sp_id)
+        if self.conn.execute(select(sp_resources.c.sp_id).where(where)).first() is None:
+            self.conn.execute(
+                sp_resources.insert().values(
+                    app=app,
+                    sp_id=sp_id,
+                    resource_type="User",
+                    user_name=user_name,
+                    user_key=normalize_key(user_name),
+                    first_seen=ts,
+                    last_seen=ts,
+                )
+            )
+        self.conn.execute(sp_resources.update().where(where).values(idp_user_id=user_id))
+
+    def _unassigned(self, event: IdpEvent, app: str) -> None:
+        idp, user_id = str(event.idp), str(event.user_id)
+        self._link(idp, user_id, app, event.ts)
+        person = self._person(idp, user_id)
+        if person is not None and person.activated_at and event.ts < person.activated_at:
+            return
+        self._request(event, app)
+
+    def _provisioned(self, event: IdpEvent, app: str) -> None:
+        idp, user_id = str(event.idp), str(event.user_id)
+        sp_id = event.target_id if event.idp is Idp.ENTRA else None
+        self._link(idp, user_id, app, event.ts, sp_id, event.user_name)
+        if (event.operation or "").casefold() not in _REMOVAL_OPERATIONS or not event.success:
+            return
+        identity = self.deprovisions.identity(
+            app, user_id=user_id, user_key=normalize_key(event.user_name)
+        )
+        if identity is not None:
+            self.deprovisions.removal(
+                app=app, sp_id=identity.sp_id, ts=event.ts, applied=True, source="idp"
+            )
+
+    def _session(self, event: IdpEvent, source: str) -> None:
+        person = self._person(str(event.idp), str(event.user_id))
+        if person is None or person.state == "active" or person.state_at > event.ts:
+            return
+        user = person.user_key or normalize_key(event.user_name) or str(event.user_id)
+        raise_finding(
+            self.conn,
+            type="activity_after_deprovision",
+            app=None,
+            subject=user,
+            fields={"source": source, "user_name": user},
+            at=event.ts,
+        )
