@@ -36,7 +36,9 @@ _CORE_URNS = frozenset(
     {"urn:ietf:params:scim:schemas:core:2.0:user", "urn:ietf:params:scim:schemas:core:2.0:group"}
 )
 # Not attributes of the resource's content: the envelope, server bookkeeping, a write-only secret.
-IGNORED = frozenset({"schemas", "meta", "id", "password"})
+IGNORED = frozenset(
+    {"schemas", "meta", "id", "password", "groups"}
+)  # groups: readOnly, often omitted
 
 
 def _vocabulary(*models: Any) -> tuple[dict[str, str], set[str], dict[str, str]]:

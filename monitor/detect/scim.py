@@ -16,7 +16,7 @@ from monitor.detect.patch_engine import (
     apply_patch,
     attribute_paths,
     lost_attributes,
-    targeted_paths,
+    surviving_paths,
 )
 from monitor.detect.resources import Resources, as_bool
 from monitor.events import Lifecycle, Operation, Resource, ScimEvent
@@ -80,7 +80,8 @@ class ScimDetector:
         """The next representation after a bodiless PATCH answer: was the PATCH honoured?"""
         pending = json.loads(row.pending)
         self.resources.update(app, row.sp_id, pending=None)
-        lost = sorted(set(pending.get("survive", [])) - attribute_paths(rep))
+        present = {path.casefold() for path in attribute_paths(rep)}
+        lost = sorted(p for p in pending.get("survive", []) if p.casefold() not in present)
         if lost:
             self._silent_loss(app, row.sp_id, pending["ts"], lost)
         if pending.get("disable") and as_bool(rep.get("active")) is True:
@@ -112,7 +113,7 @@ class ScimDetector:
         before = self.resources.get(app, sp_id)
         snapshot = json.loads(before.representation) if before and before.representation else None
         after = _with_id(answer, sp_id)
-        if snapshot is not None and after is not None:
+        if snapshot is not None and after is not None and _full_answer(event):
             lost = lost_attributes(snapshot, body, after)
             if lost:
                 self._silent_loss(app, sp_id, event.ts, lost)
@@ -130,9 +131,7 @@ class ScimDetector:
         """A 204 answer: keep the expected state and check it against the next representation."""
         assert event.sp_id is not None
         expected = apply_patch(snapshot, body)
-        survive = attribute_paths(snapshot) - targeted_paths(body)
-        if expected is not None:
-            survive &= attribute_paths(expected)
+        survive = surviving_paths(snapshot, body) if _full_answer(event) else set()
         pending = {
             "ts": event.ts,
             "survive": sorted(survive),
@@ -254,6 +253,12 @@ class ScimDetector:
                 "quirks": sorted(set(old.get("quirks", [])) | set(new.get("quirks", []))),
             },
         )
+
+
+def _full_answer(event: ScimEvent) -> bool:
+    """`attributes=` / `excludedAttributes=` ask for a partial representation: no loss to judge."""
+    query = event.request.query.casefold() if event.request is not None else ""
+    return "attributes=" not in query
 
 
 def _with_id(answer: object, sp_id: str | None) -> dict[str, Any] | None:

@@ -1,0 +1,47 @@
+"""The shared sample scenario scores 1.0 on every measure of the contract's scorer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.cli import main
+
+SHARED = Path(__file__).parents[2] / "shared"
+SAMPLE = SHARED / "samples" / "basic"
+
+
+def test_sample_scores_perfectly(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        main,
+        [
+            "replay",
+            "--config",
+            str(SAMPLE / "scimwatch.yaml"),
+            "--report",
+            str(report),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    scored = subprocess.run(
+        [
+            sys.executable,
+            str(SHARED / "tools" / "score_report.py"),
+            str(SAMPLE / "truth.json"),
+            str(report),
+            "--min-recall",
+            "1.0",
+            "--min-precision",
+            "1.0",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert scored.returncode == 0, scored.stdout
+    assert "status=1.000" in scored.stdout and "overdue=1.000" in scored.stdout
