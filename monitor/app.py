@@ -25,6 +25,7 @@ from monitor.settings import Settings, parse_listen
 from monitor.store import SqlStore, Store, StoreError
 from monitor.supervisor import SourceWorker
 from monitor.telemetry.metrics import Metrics
+from monitor.telemetry.state import StateCollector
 
 __all__ = ["App", "bind"]
 
@@ -70,6 +71,14 @@ class App:
         self._stop = threading.Event()
         self.workers = [self._worker(spec) for spec in config.sources]
         self.metrics.declare_sources(spec.name for spec in config.sources)
+        self.registry.register(
+            StateCollector(
+                self.store,
+                apps=[app.name for app in config.apps],
+                slo=config.slo_seconds,
+                now=self.clock.now,
+            )
+        )
         self.api = create_api(self)
 
     def _worker(self, spec: SourceSpec) -> SourceWorker:
@@ -107,6 +116,10 @@ class App:
         started = all(worker.thread.is_alive() for worker in self.workers)
         checks["sources"] = "ok" if started else "not all source workers are running"
         return checks
+
+    def now(self) -> float | None:
+        """The clock pending deprovisions age by: the wall clock of a live daemon."""
+        return self.clock.now()
 
     def report(self) -> dict[str, object]:
         return build_report(self.store, self.config)

@@ -150,13 +150,9 @@ def replay_command(
 
 
 def _summary(report: dict[str, object]) -> str:
-    requests = report.get("requests")
-    total = sum(sum(c.values()) for c in requests.values()) if isinstance(requests, dict) else 0
-    apps = len(requests) if isinstance(requests, dict) else 0
-    return (
-        f"scimwatch: {total} SCIM requests in {apps} apps, "
-        f"{report.get('rejected_lines')} rejected lines, now={report.get('now')}"
-    )
+    from monitor.summary import summarize_report
+
+    return summarize_report(report)
 
 
 @main.command("demo")

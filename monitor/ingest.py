@@ -60,8 +60,10 @@ class Ingestor:
     def ingest(self, source: SourceSpec, batch: Batch) -> BatchSummary:
         """Classify and detect, commit atomically with the batch's checkpoint, then publish."""
         with self._lock, self._store.transaction() as conn:
-            sink = Correlator(conn, self._apps).handle
-            summary = summarize(batch, app=source.app, idp=self._idp(source), sink=sink)
+            correlator = Correlator(conn, self._apps)
+            summary = summarize(
+                batch, app=source.app, idp=self._idp(source), sink=correlator.handle
+            )
             self._store.write_source(
                 conn,
                 source=source.name,
@@ -73,6 +75,7 @@ class Ingestor:
             )
             self._store.add_requests(conn, summary.requests)
         self._metrics.apply(source.name, summary)
+        self._publish(correlator)
         _log_rejects(source.name, batch.rejected, batch.examples)
         return summary
 
@@ -80,13 +83,24 @@ class Ingestor:
         """Records of several sources in event-time order (replay); sources finish separately."""
         tally = Tally()
         with self._lock, self._store.transaction() as conn:
-            sink = Correlator(conn, self._apps).handle
+            correlator = Correlator(conn, self._apps)
             for spec, record in items:
-                tally.add_all((record,), app=spec.app, idp=self._idp(spec), sink=sink)
+                tally.add_all((record,), app=spec.app, idp=self._idp(spec), sink=correlator.handle)
             summary = tally.summary()
             self._store.add_requests(conn, summary.requests)
         self._metrics.apply_requests(summary)
+        self._publish(correlator)
         return summary
+
+    def _publish(self, correlator: Correlator) -> None:
+        outcomes = correlator.outcomes
+        self._metrics.apply_outcomes(
+            confirmed=outcomes.confirmed, opened=outcomes.opened, idp_of=self._idp_label
+        )
+
+    def _idp_label(self, app: str) -> str:
+        idp = self._idps.get(app)
+        return str(idp) if idp is not None else "unknown"
 
     def finish_source(self, spec: SourceSpec, batch: Batch, newest_ts: float | None) -> None:
         """A merged source's totals: units, rejected lines, newest event, final checkpoint."""

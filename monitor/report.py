@@ -8,7 +8,7 @@ from typing import Any
 from monitor.config import Config
 from monitor.store.base import Store
 
-__all__ = ["build_report", "iso_ms"]
+__all__ = ["build_report", "deprovision_item", "finding_item", "iso_ms"]
 
 
 def iso_ms(ts: float | None) -> str | None:
@@ -30,12 +30,12 @@ def build_report(store: Store, config: Config) -> dict[str, object]:
         "now": iso_ms(now),
         "rejected_lines": store.rejected_total(),
         "requests": requests,
-        "deprovisions": [_deprovision(row, config, now) for row in store.deprovision_rows()],
-        "findings": [_finding(row) for row in store.finding_rows()],
+        "deprovisions": [deprovision_item(row, config, now) for row in store.deprovision_rows()],
+        "findings": [finding_item(row) for row in store.finding_rows()[0]],
     }
 
 
-def _deprovision(row: dict[str, Any], config: Config, now: float | None) -> dict[str, object]:
+def deprovision_item(row: dict[str, Any], config: Config, now: float | None) -> dict[str, object]:
     requested, confirmed = row["requested_at"], row["confirmed_at"]
     lag = round(confirmed - requested, 3) if confirmed is not None else None
     waited = lag if lag is not None else (now or requested) - requested
@@ -51,7 +51,7 @@ def _deprovision(row: dict[str, Any], config: Config, now: float | None) -> dict
     }
 
 
-def _finding(row: dict[str, Any]) -> dict[str, object]:
+def finding_item(row: dict[str, Any]) -> dict[str, object]:
     fields = dict(row["fields"])
     out: dict[str, object] = {"type": row["type"], "app": row["app"] or None, **fields}
     if row["type"] == "activity_after_deprovision":
@@ -60,4 +60,5 @@ def _finding(row: dict[str, Any]) -> dict[str, object]:
         out["at"] = iso_ms(row["first_at"])
     out["last_at"] = iso_ms(row["last_at"])
     out["count"] = row["count"]
+    out["status"] = row["status"]
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from monitor.app import App
 from monitor.clock import FakeClock
@@ -19,8 +21,17 @@ from monitor.events import Idp, Operation, Outcome, RejectReason, Resource
 from monitor.replay import replay
 from monitor.secret import Secret
 from monitor.settings import Settings
+from monitor.store.tables import sp_resources
 
 SAMPLE = Path(__file__).parents[2] / "shared" / "samples" / "basic"
+FINDING_TYPES = (
+    "silent_attribute_loss",
+    "digital_twin",
+    "recreate_churn",
+    "activity_after_deprovision",
+    "vendor_quirk_rejected",
+    "deprovision_not_applied",
+)
 REQUIRED = [
     "scimwatch_scim_requests_total",
     "scimwatch_scim_request_duration_seconds",
@@ -86,7 +97,8 @@ def test_requests_counter_matches_the_report(client: TestClient) -> None:
 def test_no_label_carries_a_user_or_an_id(app: App, client: TestClient) -> None:
     """Label values come from the config or from enums, never from the traffic."""
     allowed = {
-        "app": {a.name for a in app.config.apps},
+        "app": {a.name for a in app.config.apps} | {""},  # "": IdP-level findings
+        "type": set(FINDING_TYPES),
         "source": {s.name for s in app.config.sources},
         "collector": {s.name for s in app.config.sources},
         "idp": {i.value for i in Idp},
@@ -127,3 +139,58 @@ def test_status_page_shows_apps_and_sources(client: TestClient) -> None:
     ):
         assert name in page
     assert 'title="throttled: 25"' in page  # chat's 429s, as a bar segment
+
+
+def test_deprovisions_api_filters_and_pages(client: TestClient) -> None:
+    everything = client.get("/api/v1/deprovisions", params={"limit": 1000}).json()
+    assert everything["total"] == 294 and everything["next_offset"] is None
+    pending = client.get("/api/v1/deprovisions", params={"status": "pending"}).json()
+    assert pending["total"] == 7
+    assert all(item["status"] == "pending" for item in pending["items"])
+    page = client.get("/api/v1/deprovisions", params={"app": "chat", "limit": 10, "offset": 10})
+    body = page.json()
+    assert body["total"] == 52 and len(body["items"]) == 10 and body["next_offset"] == 20
+    assert {item["app"] for item in body["items"]} == {"chat"}
+    assert client.get("/api/v1/deprovisions", params={"status": "gone"}).status_code == 422
+
+
+def test_findings_api_filters_and_pages(client: TestClient) -> None:
+    twins = client.get("/api/v1/findings", params={"type": "digital_twin"}).json()
+    assert twins["total"] == 6 and all(len(f["sp_ids"]) == 2 for f in twins["items"])
+    open_twins = client.get(
+        "/api/v1/findings", params={"type": "digital_twin", "status": "open"}
+    ).json()
+    assert 0 < open_twins["total"] <= 6
+    quirk = client.get("/api/v1/findings", params={"type": "vendor_quirk_rejected"}).json()
+    assert quirk["items"][0]["count"] == 40 and "aadOptscim062020" in quirk["items"][0]["hint"]
+    first = client.get("/api/v1/findings", params={"limit": 100}).json()
+    second = client.get("/api/v1/findings", params={"limit": 100, "offset": 100}).json()
+    assert first["total"] == 170 and first["next_offset"] == 100
+    ids = [json.dumps(f, sort_keys=True) for f in first["items"] + second["items"]]
+    assert len(set(ids)) == len(ids)
+
+
+def test_state_gauges(app: App, client: TestClient) -> None:
+    text = client.get("/metrics").text
+    assert 'scimwatch_deprovisions_pending{app="crm"} 5.0' in text
+    open_twins = client.get(
+        "/api/v1/findings", params={"type": "digital_twin", "status": "open"}
+    ).json()["total"]
+    assert f'scimwatch_findings_open{{app="tickets",type="digital_twin"}} {open_twins}.0' in text
+    assert 'scimwatch_findings_total{app="wiki",type="vendor_quirk_rejected"} 1.0' in text
+    assert "scimwatch_deprovision_lag_seconds_bucket" in text
+
+
+def test_resolved_twins_have_a_side_that_is_gone(app: App, client: TestClient) -> None:
+    resolved = client.get(
+        "/api/v1/findings", params={"type": "digital_twin", "status": "resolved"}
+    ).json()["items"]
+    with app.store.engine.connect() as conn:  # type: ignore[attr-defined]
+        for finding in resolved:
+            rows = conn.execute(
+                select(sp_resources.c.active, sp_resources.c.deleted_at).where(
+                    (sp_resources.c.app == finding["app"])
+                    & sp_resources.c.sp_id.in_(finding["sp_ids"])
+                )
+            ).all()
+            assert any(row.active is False or row.deleted_at is not None for row in rows)

@@ -14,12 +14,13 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from monitor import __version__
+from monitor.api.detections import DetectionsView, router
 from monitor.api.status import render_status
 
 __all__ = ["AppView", "create_api"]
 
 
-class AppView(Protocol):
+class AppView(DetectionsView, Protocol):
     registry: CollectorRegistry
 
     def readiness(self) -> dict[str, str]: ...
@@ -57,6 +58,8 @@ def create_api(app: AppView) -> FastAPI:
     @api.get("/api/v1/report", summary="The replay report (contract section 7) of live state")
     def report() -> dict[str, object]:
         return app.report()
+
+    api.include_router(router(app))
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     def status() -> str:

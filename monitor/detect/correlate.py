@@ -6,7 +6,7 @@ from sqlalchemy import Connection, select
 
 from monitor.classify.idp import normalize
 from monitor.detect.deprovision import Deprovisions
-from monitor.detect.findings import raise_finding
+from monitor.detect.findings import Findings, Outcomes
 from monitor.detect.idp import AppIndex, IdpDetector
 from monitor.detect.keys import normalize_key
 from monitor.detect.resources import Resources
@@ -29,10 +29,12 @@ class Correlator:
 
     def __init__(self, conn: Connection, apps: AppIndex) -> None:
         self.conn = conn
+        self.outcomes = Outcomes()
+        self.findings = Findings(conn, self.outcomes)
         resources = Resources(conn)
-        self.deprovisions = Deprovisions(conn, resources)
-        self.scim = ScimDetector(resources, self.deprovisions)
-        self.idp = IdpDetector(conn, self.deprovisions, apps)
+        self.deprovisions = Deprovisions(conn, resources, self.findings)
+        self.scim = ScimDetector(resources, self.deprovisions, self.findings)
+        self.idp = IdpDetector(conn, self.deprovisions, apps, self.findings)
 
     def handle(self, item: ScimEvent | Record) -> None:
         if isinstance(item, ScimEvent):
@@ -57,8 +59,7 @@ class Correlator:
             )
         ).first()
         if found is not None and user:
-            raise_finding(
-                self.conn,
+            self.findings.raise_(
                 type="activity_after_deprovision",
                 app=record.app,
                 subject=user,

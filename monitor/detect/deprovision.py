@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, exists, func, select
 
+from monitor.detect.findings import Findings
 from monitor.detect.resources import Resources
 from monitor.store.tables import deprovisions, scim_removals, sp_resources
 
@@ -26,9 +27,10 @@ def person_key(idp: str, user_id: str) -> str:
 class Deprovisions:
     """Deprovision rows, inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, resources: Resources) -> None:
+    def __init__(self, conn: Connection, resources: Resources, findings: Findings) -> None:
         self.conn = conn
         self.resources = resources
+        self.findings = findings
         self._bodies: set[str] = set()
 
     def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> Row[Any] | None:
@@ -130,11 +132,14 @@ class Deprovisions:
                 & scim_removals.c.source.in_(sources)
             )
         ).scalar_one_or_none()
-        self.conn.execute(
-            deprovisions.update()
-            .where((deprovisions.c.app == app) & (deprovisions.c.person == person))
-            .values(confirmed_at=first)
-        )
+        where = (deprovisions.c.app == app) & (deprovisions.c.person == person)
+        before = self.conn.execute(select(deprovisions.c.confirmed_at).where(where)).scalar()
+        if before == first:
+            return
+        self.conn.execute(deprovisions.update().where(where).values(confirmed_at=first))
+        if first is not None and before is None:
+            self.findings.outcomes.confirmed.append((app, first - requested_at))
+            self.findings.resolve(type="deprovision_not_applied", app=app, subject=sp_id, at=first)
 
     def _has_bodies(self, app: str) -> bool:
         """Whether the app's SCIM log shows bodies: then only its own evidence confirms."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from monitor.detect.deprovision import Deprovisions, person_key
-from monitor.detect.findings import raise_finding
+from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
 from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.tables import idp_links, idp_people, idp_seen, sp_resources
@@ -39,8 +39,11 @@ class AppIndex:
 class IdpDetector:
     """Handles one normalized IdP fact inside the batch transaction."""
 
-    def __init__(self, conn: Connection, deprovisions: Deprovisions, apps: AppIndex) -> None:
+    def __init__(
+        self, conn: Connection, deprovisions: Deprovisions, apps: AppIndex, findings: Findings
+    ) -> None:
         self.conn = conn
+        self.findings = findings
         self.deprovisions = deprovisions
         self.apps = apps
 
@@ -197,8 +200,7 @@ class IdpDetector:
         if person is None or person.state == "active" or person.state_at > event.ts:
             return
         user = person.user_key or normalize_key(event.user_name) or str(event.user_id)
-        raise_finding(
-            self.conn,
+        self.findings.raise_(
             type="activity_after_deprovision",
             app=None,
             subject=user,

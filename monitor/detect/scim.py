@@ -7,19 +7,21 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, select
 
 from monitor.classify.bodies import json_value
 from monitor.detect.deprovision import Deprovisions
-from monitor.detect.findings import raise_finding
+from monitor.detect.findings import Findings
 from monitor.detect.patch_engine import (
     apply_patch,
     attribute_paths,
     lost_attributes,
     surviving_paths,
 )
+from monitor.detect.quirks import hint
 from monitor.detect.resources import Resources, as_bool
 from monitor.events import Lifecycle, Operation, Resource, ScimEvent
+from monitor.store.tables import findings
 
 __all__ = ["ScimDetector"]
 
@@ -35,9 +37,12 @@ def _union(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
 class ScimDetector:
     """Handles one classified SCIM request inside the batch transaction."""
 
-    def __init__(self, resources: Resources, deprovisions: Deprovisions) -> None:
+    def __init__(
+        self, resources: Resources, deprovisions: Deprovisions, findings: Findings
+    ) -> None:
         self.resources = resources
         self.deprovisions = deprovisions
+        self.findings = findings
         self.conn = resources.conn
 
     def handle(self, event: ScimEvent) -> None:
@@ -74,6 +79,8 @@ class ScimDetector:
             self._check_pending(app, previous, rep, ts)
         if kind == "User" and as_bool(rep.get("active")) is not False:
             self._twins(app, rep, ts)
+        elif kind == "User" and isinstance(rep.get("id"), str):
+            self._twins_resolved(app, str(rep["id"]), ts)
         return previous
 
     def _check_pending(self, app: str, row: Row[Any], rep: Mapping[str, object], ts: float) -> None:
@@ -148,6 +155,7 @@ class ScimDetector:
         assert event.sp_id is not None
         self.resources.ensure(event.app, event.sp_id, event.ts, resource_type=kind)
         self.resources.update(event.app, event.sp_id, deleted_at=event.ts, active=False)
+        self._twins_resolved(event.app, event.sp_id, event.ts)
         if kind == "User":
             self._removed(event, applied=True)
             self._churn_after_removal(event.app, event.sp_id, event.ts)
@@ -160,6 +168,7 @@ class ScimDetector:
             row = self.resources.ensure(event.app, event.sp_id, event.ts, resource_type="User")
             if row.disabled_at is None or row.active is not False:
                 self.resources.update(event.app, event.sp_id, active=False, disabled_at=event.ts)
+            self._twins_resolved(event.app, event.sp_id, event.ts)
             self._churn_after_removal(event.app, event.sp_id, event.ts)
         self.deprovisions.removal(
             app=event.app, sp_id=event.sp_id, ts=event.ts, applied=applied, source="scim"
@@ -168,8 +177,7 @@ class ScimDetector:
     # -- findings ----------------------------------------------------------------------------
 
     def _silent_loss(self, app: str, sp_id: str, at: float, lost: list[str]) -> None:
-        raise_finding(
-            self.conn,
+        self.findings.raise_(
             type="silent_attribute_loss",
             app=app,
             subject=sp_id,
@@ -179,8 +187,7 @@ class ScimDetector:
         )
 
     def _not_applied(self, app: str, sp_id: str, at: float) -> None:
-        raise_finding(
-            self.conn,
+        self.findings.raise_(
             type="deprovision_not_applied",
             app=app,
             subject=sp_id,
@@ -200,14 +207,27 @@ class ScimDetector:
             if other.sp_id == me.sp_id or other.active is False or other.deleted_at is not None:
                 continue
             pair = sorted([me.sp_id, other.sp_id])
-            raise_finding(
-                self.conn,
+            self.findings.raise_(
                 type="digital_twin",
                 app=app,
                 subject="|".join(pair),
                 fields={"sp_ids": pair, "user_name": me.user_name or other.user_name},
                 at=ts,
             )
+
+    def _twins_resolved(self, app: str, sp_id: str, ts: float) -> None:
+        """A twin that is deactivated or deleted is no longer a second live account."""
+        subjects = self.conn.execute(
+            select(findings.c.subject).where(
+                (findings.c.type == "digital_twin")
+                & (findings.c.app == app)
+                & (findings.c.status == "open")
+                & findings.c.subject.contains(sp_id)
+            )
+        ).scalars()
+        for subject in list(subjects):
+            if sp_id in subject.split("|"):
+                self.findings.resolve(type="digital_twin", app=app, subject=subject, at=ts)
 
     def _churn(self, app: str, external_id: str, new_sp_id: str, ts: float) -> None:
         for old in self.resources.matching(app, external_id=external_id):
@@ -230,8 +250,7 @@ class ScimDetector:
                 self._raise_churn(app, row.external_id, sp_id, new.sp_id, new.created_at)
 
     def _raise_churn(self, app: str, external_id: str, old: str, new: str, at: float) -> None:
-        raise_finding(
-            self.conn,
+        self.findings.raise_(
             type="recreate_churn",
             app=app,
             subject=f"{old}|{new}",
@@ -241,18 +260,23 @@ class ScimDetector:
 
     def _quirk(self, event: ScimEvent) -> None:
         quirks = sorted(str(q) for q in event.quirks)
-        raise_finding(
-            self.conn,
+        self.findings.raise_(
             type="vendor_quirk_rejected",
             app=event.app,
             subject="",
-            fields={"idp": str(event.idp), "quirks": quirks},
-            at=event.ts,
-            merge=lambda old, new: {
-                **old,
-                "quirks": sorted(set(old.get("quirks", [])) | set(new.get("quirks", []))),
+            fields={
+                "idp": str(event.idp),
+                "quirk": quirks[0],
+                "quirks": quirks,
+                "hint": hint(quirks[0]),
             },
+            at=event.ts,
+            merge=_merge_quirks,
         )
+
+
+def _merge_quirks(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    return {**old, "quirks": sorted(set(old.get("quirks", [])) | set(new.get("quirks", [])))}
 
 
 def _full_answer(event: ScimEvent) -> bool:

@@ -60,9 +60,23 @@ class Store(Protocol):
 
     def rejected_total(self) -> int: ...
 
-    def deprovision_rows(self) -> list[dict[str, Any]]: ...
+    def deprovision_rows(
+        self, *, app: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]: ...
 
-    def finding_rows(self) -> list[dict[str, Any]]: ...
+    def finding_rows(
+        self,
+        *,
+        app: str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
+    def pending_deprovisions(self) -> list[tuple[str, float]]: ...
+
+    def open_findings(self) -> dict[tuple[str, str], int]: ...
 
     def newest_ts(self) -> float | None:
         """The latest event time seen in any input."""

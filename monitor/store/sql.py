@@ -201,26 +201,71 @@ class SqlStore:
                 out.setdefault(app, {})[outcome] = int(count)
         return out
 
-    def deprovision_rows(self) -> list[dict[str, Any]]:
-        """Every deprovision the IdPs requested, with its confirmation when there is one."""
-        query = (
-            select(deprovisions)
-            .where(deprovisions.c.requested_at.is_not(None))
-            .order_by(deprovisions.c.app, deprovisions.c.user_key, deprovisions.c.person)
-        )
+    def deprovision_rows(
+        self, *, app: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Deprovisions the IdPs requested (optionally of one app, pending or confirmed)."""
+        query = select(deprovisions).where(deprovisions.c.requested_at.is_not(None))
+        if app is not None:
+            query = query.where(deprovisions.c.app == app)
+        if status == "pending":
+            query = query.where(deprovisions.c.confirmed_at.is_(None))
+        elif status == "confirmed":
+            query = query.where(deprovisions.c.confirmed_at.is_not(None))
+        query = query.order_by(deprovisions.c.app, deprovisions.c.user_key, deprovisions.c.person)
         with self._connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def finding_rows(self) -> list[dict[str, Any]]:
-        """Every finding, its fields decoded."""
-        query = select(findings).order_by(
-            findings.c.type, findings.c.app, findings.c.first_at, findings.c.subject
+    def finding_rows(
+        self,
+        *,
+        app: str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of findings (fields decoded) and how many match in all."""
+        where: Any = findings.c.type.is_not(None)
+        if app is not None:
+            where &= findings.c.app == app
+        if type is not None:
+            where &= findings.c.type == type
+        if status is not None:
+            where &= findings.c.status == status
+        query = (
+            select(findings)
+            .where(where)
+            .order_by(findings.c.type, findings.c.app, findings.c.first_at, findings.c.subject)
+            .offset(offset)
+            .limit(limit)
         )
         with self._connect() as conn:
+            total = int(
+                conn.execute(select(func.count()).select_from(findings).where(where)).scalar_one()
+            )
             rows = [dict(row._mapping) for row in conn.execute(query)]
         for row in rows:
             row["fields"] = json.loads(row["fields"])
-        return rows
+        return rows, total
+
+    def pending_deprovisions(self) -> list[tuple[str, float]]:
+        """(app, requested_at) of every deprovision not confirmed yet."""
+        query = select(deprovisions.c.app, deprovisions.c.requested_at).where(
+            deprovisions.c.requested_at.is_not(None) & deprovisions.c.confirmed_at.is_(None)
+        )
+        with self._connect() as conn:
+            return [(app, float(ts)) for app, ts in conn.execute(query)]
+
+    def open_findings(self) -> dict[tuple[str, str], int]:
+        """Open findings by (app, type); IdP-level findings have app ''."""
+        query = (
+            select(findings.c.app, findings.c.type, func.count())
+            .where(findings.c.status == "open")
+            .group_by(findings.c.app, findings.c.type)
+        )
+        with self._connect() as conn:
+            return {(app, kind): int(n) for app, kind, n in conn.execute(query)}
 
     def rejected_total(self) -> int:
         with self._connect() as conn:

@@ -130,4 +130,5 @@ findings = Table(
     Column("last_at", Double, nullable=False),
     Column("count", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
+    Column("resolved_at", Double, nullable=True),
 )

@@ -8,13 +8,19 @@ the name constants from here, so a renamed metric breaks their tests, not a pane
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from monitor.events import RejectReason
 from monitor.telemetry.histogram import BulkHistogram
+from monitor.telemetry.state import (
+    DEPROVISIONS_OVERDUE,
+    DEPROVISIONS_PENDING,
+    FINDINGS_OPEN,
+    OLDEST_PENDING,
+)
 from monitor.telemetry.summary import BatchSummary
 
 __all__ = ["NAMES", "Metrics"]
@@ -32,6 +38,8 @@ COLLECTOR_LAST_SUCCESS = "scimwatch_collector_last_success_timestamp_seconds"
 COLLECTOR_ERRORS = "scimwatch_collector_errors_total"
 COLLECTOR_NEWEST_EVENT = "scimwatch_collector_newest_event_timestamp_seconds"
 BUILD_INFO = "scimwatch_build_info"
+DEPROVISION_LAG = "scimwatch_deprovision_lag_seconds"
+FINDINGS_TOTAL = "scimwatch_findings_total"
 
 NAMES = (
     SCIM_REQUESTS,
@@ -47,10 +55,18 @@ NAMES = (
     COLLECTOR_ERRORS,
     COLLECTOR_NEWEST_EVENT,
     BUILD_INFO,
+    DEPROVISION_LAG,
+    FINDINGS_TOTAL,
+    DEPROVISIONS_PENDING,
+    OLDEST_PENDING,
+    DEPROVISIONS_OVERDUE,
+    FINDINGS_OPEN,
 )
 
 # SCIM latencies: from cache hits to Okta's 60 s request timeout.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+# From a same-minute push to a week-long zombie; SLOs are usually 15 min to a day.
+LAG_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400)
 RETRY_AFTER_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 900, 3600, 6 * 3600, 24 * 3600)
 
 
@@ -135,9 +151,32 @@ class Metrics:
             ["collector"],
             registry=registry,
         )
+        self.deprovision_lag = Histogram(
+            DEPROVISION_LAG,
+            "IdP deprovision request to confirmed removal in the app.",
+            ["app", "idp"],
+            buckets=LAG_BUCKETS,
+            registry=registry,
+        )
+        self.findings_total = Counter(
+            _name(FINDINGS_TOTAL), "Findings opened.", ["app", "type"], registry=registry
+        )
         Gauge(BUILD_INFO, "scimwatch build; always 1.", ["version"], registry=registry).labels(
             version
         ).set(1)
+
+    def apply_outcomes(
+        self,
+        *,
+        confirmed: Iterable[tuple[str, float]],
+        opened: Mapping[tuple[str, str], int],
+        idp_of: Callable[[str], str],
+    ) -> None:
+        """Publish what a committed batch's detections changed."""
+        for app, lag in confirmed:
+            self.deprovision_lag.labels(app, idp_of(app)).observe(max(lag, 0.0))
+        for (app, kind), n in opened.items():
+            self.findings_total.labels(app or "", kind).inc(n)
 
     def declare_sources(self, names: Iterable[str]) -> None:
         """Pre-create per-source series so a quiet source shows 0, not nothing."""

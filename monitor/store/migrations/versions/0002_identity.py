@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("last_at", sa.Double(), nullable=False),
         sa.Column("count", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("resolved_at", sa.Double(), nullable=True),
         sa.PrimaryKeyConstraint("type", "app", "subject"),
     )
     op.create_table(
