@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.detect.deprovision import Deprovisions, person_key
 from monitor.detect.findings import Findings
@@ -15,6 +16,11 @@ from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.tables import idp_links, idp_people, idp_seen, sp_resources
 
 __all__ = ["AppIndex", "IdpDetector"]
+
+
+def _insert_for(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
 
 _REMOVE = frozenset({IdpAction.DEACTIVATE, IdpAction.SUSPEND, IdpAction.DELETE})
 _START = frozenset({IdpAction.CREATE, IdpAction.ACTIVATE})
@@ -66,10 +72,10 @@ class IdpDetector:
             self._session(event, source)
 
     def _seen(self, event: IdpEvent) -> bool:
-        if self.conn.execute(select(idp_seen.c.key).where(idp_seen.c.key == event.key)).first():
-            return True
-        self.conn.execute(idp_seen.insert().values(key=event.key, ts=event.ts))
-        return False
+        """Record the key; True when it was already there (a duplicate or overlap re-read)."""
+        stmt = _insert_for(self.conn)(idp_seen).values(key=event.key, ts=event.ts)
+        inserted = self.conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+        return inserted.rowcount == 0
 
     def _person(self, idp: str, user_id: str) -> Row[Any] | None:
         return self.conn.execute(

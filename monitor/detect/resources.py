@@ -79,6 +79,9 @@ class Resources:
             return None
         if ts < previous.last_seen:
             return previous  # an older representation arriving late teaches nothing new
+        if values["representation"] == previous.representation and not created:
+            self._update(app, sp_id, last_seen=ts)  # an import seeing it unchanged
+            return previous
         if active is False and previous.active is not False:
             values["disabled_at"] = ts
         if created and previous.created_at is None:

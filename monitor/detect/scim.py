@@ -77,6 +77,8 @@ class ScimDetector:
         previous = self.resources.learn(app, rep, ts, resource_type=kind, created=created)
         if previous is not None and previous.pending:
             self._check_pending(app, previous, rep, ts)
+        elif previous is not None and previous.representation == _dumped(rep):
+            return previous  # unchanged since last seen: nothing new to correlate
         if kind == "User" and as_bool(rep.get("active")) is not False:
             self._twins(app, rep, ts)
         elif kind == "User" and isinstance(rep.get("id"), str):
@@ -277,6 +279,10 @@ class ScimDetector:
 
 def _merge_quirks(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     return {**old, "quirks": sorted(set(old.get("quirks", [])) | set(new.get("quirks", [])))}
+
+
+def _dumped(rep: Mapping[str, object]) -> str:
+    return json.dumps(rep, sort_keys=True)
 
 
 def _full_answer(event: ScimEvent) -> bool:
