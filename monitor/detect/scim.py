@@ -17,10 +17,11 @@ from monitor.detect.patch_engine import (
     attribute_paths,
     lost_attributes,
     surviving_paths,
+    targeted_paths,
 )
 from monitor.detect.quirks import hint
 from monitor.detect.resources import Resources, as_bool
-from monitor.events import Lifecycle, Operation, Resource, ScimEvent
+from monitor.events import Lifecycle, Operation, Outcome, Resource, ScimEvent
 from monitor.store.tables import findings
 
 __all__ = ["ScimDetector"]
@@ -48,12 +49,12 @@ class ScimDetector:
     def handle(self, event: ScimEvent) -> None:
         if event.resource not in (Resource.USER, Resource.GROUP) or event.request is None:
             return
-        if 400 <= event.status < 500 and event.quirks:
+        if event.outcome is Outcome.CLIENT_ERROR and event.quirks:  # not 401/403/404/409/429
             self._quirk(event)
         if not 200 <= event.status < 300:
             return
         kind = event.resource.value
-        answer = json_value(event.request.response_body)
+        answer = json_value(event.request.response_body) if _full_answer(event) else None
         operation = event.operation
         if operation in (Operation.LIST, Operation.SEARCH):
             for rep in _resources_of(answer):
@@ -72,11 +73,19 @@ class ScimDetector:
     # -- representations ---------------------------------------------------------------------
 
     def _seen(
-        self, app: str, rep: Mapping[str, object], ts: float, kind: str, *, created: bool = False
+        self,
+        app: str,
+        rep: Mapping[str, object],
+        ts: float,
+        kind: str,
+        *,
+        created: bool = False,
+        own: frozenset[str] = frozenset(),
     ) -> Row[Any] | None:
+        """Learn a representation; `own` names what the request that returned it wrote itself."""
         previous = self.resources.learn(app, rep, ts, resource_type=kind, created=created)
         if previous is not None and previous.pending:
-            self._check_pending(app, previous, rep, ts)
+            self._check_pending(app, previous, rep, own)
         elif previous is not None and previous.representation == _dumped(rep):
             return previous  # unchanged since last seen: nothing new to correlate
         if kind == "User" and as_bool(rep.get("active")) is not False:
@@ -85,20 +94,35 @@ class ScimDetector:
             self._twins_resolved(app, str(rep["id"]), ts)
         return previous
 
-    def _check_pending(self, app: str, row: Row[Any], rep: Mapping[str, object], ts: float) -> None:
-        """The next representation after a bodiless PATCH answer: was the PATCH honoured?"""
+    def _check_pending(
+        self, app: str, row: Row[Any], rep: Mapping[str, object], own: frozenset[str]
+    ) -> None:
+        """The next representation after a bodiless answer: was the write honoured?
+
+        When that representation answers another write, what that write changed itself is no
+        evidence either way (`own`; `*` for a PUT, which rewrites everything)."""
         pending = json.loads(row.pending)
         self.resources.update(app, row.sp_id, pending=None)
+        if "*" in own:
+            return
         present = {path.casefold() for path in attribute_paths(rep)}
-        lost = sorted(p for p in pending.get("survive", []) if p.casefold() not in present)
+        mine = {path.casefold() for path in own}
+        lost = sorted(
+            p
+            for p in pending.get("survive", [])
+            if p.casefold() not in present and p.casefold() not in mine
+        )
         if lost:
             self._silent_loss(app, row.sp_id, pending["ts"], lost)
-        if pending.get("disable") and as_bool(rep.get("active")) is True:
+        if pending.get("disable") and "active" not in mine and as_bool(rep.get("active")) is True:
             self._not_applied(app, row.sp_id, pending["ts"])
 
     def _created(self, event: ScimEvent, rep: Mapping[str, object] | None, kind: str) -> None:
         if rep is None:
             return
+        sent = json_value(event.request.request_body) if event.request is not None else None
+        if isinstance(sent, dict):  # keys an SP did not echo back still identify the account
+            rep = {**{k: sent[k] for k in _IDENTITY_KEYS if k in sent}, **rep}
         self._seen(event.app, rep, event.ts, kind, created=True)
         external = rep.get("externalId")
         if kind == "User" and isinstance(external, str) and external and event.sp_id:
@@ -110,8 +134,8 @@ class ScimDetector:
         if rep is None:
             sent = json_value(event.request.request_body)
             rep = {**sent, "id": event.sp_id} if isinstance(sent, dict) else None
-        if rep is not None:
-            self._seen(event.app, rep, event.ts, kind)
+        if rep is not None and _full_answer(event):
+            self._seen(event.app, rep, event.ts, kind, own=_EVERYTHING)
         if event.lifecycle is Lifecycle.DISABLE:
             applied = rep is None or as_bool(rep.get("active")) is not True
             self._removed(event, applied=applied)
@@ -127,8 +151,9 @@ class ScimDetector:
             if lost:
                 self._silent_loss(app, sp_id, event.ts, lost)
         if after is not None:
-            self._seen(app, after, event.ts, kind)
-        elif snapshot is not None:
+            own = targeted_paths(body) | ({"active"} if event.lifecycle else set())
+            self._seen(app, after, event.ts, kind, own=frozenset(own))
+        elif snapshot is not None and _full_answer(event):
             self._expect(event, snapshot, body)
         if event.lifecycle is Lifecycle.DISABLE:
             applied = after is None or as_bool(after.get("active")) is not True
@@ -156,7 +181,10 @@ class ScimDetector:
     def _deleted(self, event: ScimEvent, kind: str) -> None:
         assert event.sp_id is not None
         self.resources.ensure(event.app, event.sp_id, event.ts, resource_type=kind)
-        self.resources.update(event.app, event.sp_id, deleted_at=event.ts, active=False)
+        pending = json.dumps({"ts": event.ts, "survive": [], "disable": True})
+        self.resources.update(
+            event.app, event.sp_id, deleted_at=event.ts, active=False, pending=pending
+        )
         self._twins_resolved(event.app, event.sp_id, event.ts)
         if kind == "User":
             self._removed(event, applied=True)
@@ -279,6 +307,10 @@ class ScimDetector:
 
 def _merge_quirks(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     return {**old, "quirks": sorted(set(old.get("quirks", [])) | set(new.get("quirks", [])))}
+
+
+_IDENTITY_KEYS = ("externalId", "userName", "emails")
+_EVERYTHING = frozenset({"*"})
 
 
 def _dumped(rep: Mapping[str, object]) -> str:

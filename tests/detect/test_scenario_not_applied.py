@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from detect.scenario import Scenario, deprovision, iso, user
 
 OKTA_ID = "00uN0tApp1i3d5Xq2w8e"
@@ -108,9 +107,6 @@ def test_put_answer_still_active(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a GET showing active true after a 2xx DELETE still confirms"
-)
 def test_delete_then_get_still_active(tmp_path: Path) -> None:
     """A DELETE answered 204, yet the next representation shows the account active."""
     sc = Scenario(tmp_path)
@@ -128,10 +124,6 @@ def test_delete_then_get_still_active(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the answer to a later enabling PATCH is checked against the pending 204 disable",
-)
 def test_a_deliberate_re_enable_is_no_evidence_against_the_disable(tmp_path: Path) -> None:
     """204 disable; the IdP reactivates the person and the SP answers the enabling PATCH with
     `active: true`. That answer follows a change, it does not show the disable "still" unapplied."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from detect.scenario import Scenario, iso, user
 
 EXT = "00uChurnChurn0001abc"
@@ -122,9 +121,6 @@ def test_other_external_id_or_other_app_is_no_churn(tmp_path: Path) -> None:
     assert report.findings("recreate_churn") == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an externalId sent in a create but not echoed back is never learned"
-)
 def test_external_id_from_the_create_request(tmp_path: Path) -> None:
     """The SP does not echo externalId in its answers: the create requests still carry it."""
     sc = Scenario(tmp_path)
