@@ -35,6 +35,7 @@ class Correlator:
         self.deprovisions = Deprovisions(conn, resources, self.findings)
         self.scim = ScimDetector(resources, self.deprovisions, self.findings)
         self.idp = IdpDetector(conn, self.deprovisions, apps, self.findings)
+        self.deprovisions.apps_of = self.idp.apps_of_person
 
     def handle(self, item: ScimEvent | Record) -> None:
         if isinstance(item, ScimEvent):

@@ -9,19 +9,27 @@ SCIM log carries no bodies. Every step reads facts from the store, so records th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Row, exists, func, select
+from sqlalchemy import Connection, Row, exists, func, or_, select
 
 from monitor.detect.findings import Findings
 from monitor.detect.resources import Resources
-from monitor.store.tables import deprovisions, scim_removals, sp_resources
+from monitor.store.tables import deprovisions, idp_links, idp_people, scim_removals, sp_resources
 
-__all__ = ["Deprovisions", "person_key"]
+__all__ = ["PERSON_TARGET", "Deprovisions", "person_key", "person_target"]
+
+REMOVED_STATES = ("deactivate", "suspend", "delete")
+PERSON_TARGET = "~"  # removal evidence about a person, where no SP id is known
 
 
 def person_key(idp: str, user_id: str) -> str:
     return f"{idp}:{user_id}"
+
+
+def person_target(person: str) -> str:
+    return PERSON_TARGET + person
 
 
 class Deprovisions:
@@ -32,6 +40,7 @@ class Deprovisions:
         self.resources = resources
         self.findings = findings
         self._bodies: set[str] = set()
+        self.apps_of: Callable[[str, str], list[str]] = lambda idp, user_id: []
 
     def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> Row[Any] | None:
         """The SP identity the IdP provisioned for a person: linked by ids, else by name."""
@@ -53,39 +62,74 @@ class Deprovisions:
         )
 
     def request(
-        self, *, app: str, person: str, user_id: str | None, user_key: str | None, ts: float
+        self,
+        *,
+        app: str,
+        person: str,
+        user_id: str | None,
+        user_key: str | None,
+        ts: float,
+        user_name: str | None = None,
     ) -> None:
         identity = self.identity(app, user_id=user_id, user_key=user_key)
-        if identity is None:
+        if identity is not None:
+            target: str | None = identity.sp_id
+            user_name, user_key = identity.user_name, identity.user_key
+        elif not self._has_bodies(app) and self._linked(person, app):
+            # A log without bodies never shows the account; the IdP's own link stands in, and
+            # only its provisioning records can confirm (contract section 5).
+            target = None
+        else:
             return  # no account there: nothing to remove
         where = (deprovisions.c.app == app) & (deprovisions.c.person == person)
         row = self.conn.execute(select(deprovisions).where(where)).first()
+        values = {"sp_id": target, "user_name": user_name, "user_key": user_key, "requested_at": ts}
         if row is None:
             self.conn.execute(
-                deprovisions.insert().values(
-                    app=app,
-                    person=person,
-                    sp_id=identity.sp_id,
-                    user_name=identity.user_name,
-                    user_key=identity.user_key,
-                    requested_at=ts,
-                    confirmed_at=None,
-                )
+                deprovisions.insert().values(app=app, person=person, confirmed_at=None, **values)
             )
         elif row.requested_at is not None and row.requested_at <= ts:
             return  # already requested earlier in this cycle
         else:
+            self.conn.execute(deprovisions.update().where(where).values(**values))
+        self._confirm(app, person, target or person_target(person), ts)
+
+    def _linked(self, person: str, app: str) -> bool:
+        idp, _, user_id = person.partition(":")
+        return (
             self.conn.execute(
-                deprovisions.update()
-                .where(where)
-                .values(
-                    requested_at=ts,
-                    sp_id=identity.sp_id,
-                    user_name=identity.user_name,
-                    user_key=identity.user_key,
+                select(idp_links.c.app).where(
+                    (idp_links.c.idp == idp)
+                    & (idp_links.c.user_id == user_id)
+                    & (idp_links.c.app == app)
                 )
-            )
-        self._confirm(app, person, identity.sp_id, ts)
+            ).first()
+            is not None
+        )
+
+    def identity_appeared(self, app: str, row: Row[Any]) -> None:
+        """An account first seen after its person was removed: the removal applies to it too."""
+        clauses = []
+        for user_id in {row.external_id, row.idp_user_id} - {None}:
+            clauses.append(idp_people.c.user_id == user_id)
+        for key in {row.user_key, row.email_key} - {None}:
+            clauses.append(idp_people.c.user_key == key)
+        if not clauses:
+            return
+        people = self.conn.execute(
+            select(idp_people).where(or_(*clauses) & idp_people.c.state.in_(REMOVED_STATES))
+        )
+        for person in people:
+            if person.activated_at is not None and person.state_at < person.activated_at:
+                continue
+            if app in self.apps_of(person.idp, person.user_id):
+                self.request(
+                    app=app,
+                    person=person_key(person.idp, person.user_id),
+                    user_id=person.user_id,
+                    user_key=person.user_key,
+                    ts=person.state_at,
+                )
 
     def reset(self, *, person: str, ts: float) -> None:
         """A (re)activation starts a new cycle: earlier requests no longer apply."""
@@ -111,11 +155,16 @@ class Deprovisions:
             )
         else:
             self.conn.execute(scim_removals.update().where(key).values(applied=applied))
+        match: Any
+        if sp_id.startswith(PERSON_TARGET):
+            match = deprovisions.c.sp_id.is_(None) & (
+                deprovisions.c.person == sp_id[len(PERSON_TARGET) :]
+            )
+        else:
+            match = deprovisions.c.sp_id == sp_id
         open_rows = self.conn.execute(
             select(deprovisions).where(
-                (deprovisions.c.app == app)
-                & (deprovisions.c.sp_id == sp_id)
-                & (deprovisions.c.requested_at <= ts)
+                (deprovisions.c.app == app) & match & (deprovisions.c.requested_at <= ts)
             )
         )
         for row in open_rows:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.detect.deprovision import Deprovisions, person_key
+from monitor.detect.deprovision import Deprovisions, person_key, person_target
 from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
 from monitor.events import Idp, IdpAction, IdpEvent
@@ -118,10 +118,10 @@ class IdpDetector:
         if before is not None and before.activated_at and event.ts < before.activated_at:
             return  # a removal from an earlier cycle, arriving late
         idp, user_id = str(event.idp), str(event.user_id)
-        for app in self._apps_of_person(idp, user_id):
+        for app in self.apps_of_person(idp, user_id):
             self._request(event, app)
 
-    def _apps_of_person(self, idp: str, user_id: str) -> list[str]:
+    def apps_of_person(self, idp: str, user_id: str) -> list[str]:
         linked = self.conn.execute(
             select(idp_links.c.app).where(
                 (idp_links.c.idp == idp) & (idp_links.c.user_id == user_id)
@@ -136,6 +136,7 @@ class IdpDetector:
             user_id=event.user_id,
             user_key=normalize_key(event.user_name),
             ts=event.ts,
+            user_name=event.user_name,
         )
 
     def _link(
@@ -196,10 +197,8 @@ class IdpDetector:
         identity = self.deprovisions.identity(
             app, user_id=user_id, user_key=normalize_key(event.user_name)
         )
-        if identity is not None:
-            self.deprovisions.removal(
-                app=app, sp_id=identity.sp_id, ts=event.ts, applied=True, source="idp"
-            )
+        target = identity.sp_id if identity is not None else person_target(person_key(idp, user_id))
+        self.deprovisions.removal(app=app, sp_id=target, ts=event.ts, applied=True, source="idp")
 
     def _session(self, event: IdpEvent, source: str) -> None:
         person = self._person(str(event.idp), str(event.user_id))

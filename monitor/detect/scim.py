@@ -84,6 +84,10 @@ class ScimDetector:
     ) -> Row[Any] | None:
         """Learn a representation; `own` names what the request that returned it wrote itself."""
         previous = self.resources.learn(app, rep, ts, resource_type=kind, created=created)
+        if previous is None and kind == "User":
+            row = self.resources.get(app, str(rep.get("id")))
+            if row is not None:
+                self.deprovisions.identity_appeared(app, row)
         if previous is not None and previous.pending:
             self._check_pending(app, previous, rep, own)
         elif previous is not None and previous.representation == _dumped(rep):

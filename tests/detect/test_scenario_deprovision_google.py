@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from detect.scenario import Scenario, deprovision, user
 
 EMAIL = "ines.duarte@corp.test"
@@ -74,10 +73,6 @@ def test_linked_by_primary_email_when_username_is_not_an_email(tmp_path: Path) -
     assert report.deprovisions == [deprovision("chat", "iduarte", "g-9", "14:00", "14:05")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a request for a person with no identity yet is dropped, not revisited when one appears",
-)
 def test_identity_first_seen_after_the_suspension(tmp_path: Path) -> None:
     """The account predates the logs: an import shows it (active) after the suspension and
     before the disable. It existed at the request, so the deprovision runs from the request."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from detect.scenario import App, Scenario, deprovision, user
 
 OID = "8b2e60d1-0f4c-4c55-a0b7-2d9e41c7f6aa"
@@ -73,10 +72,6 @@ def test_idp_claim_does_not_confirm_where_the_sp_logs_bodies(tmp_path: Path) -> 
     assert report.deprovisions == [deprovision("vault", UPN, "v-5", "09:00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Okta provisioning records never create an SP identity, so no deprovision is requested",
-)
 def test_okta_provision_deactivate_record_confirms(tmp_path: Path) -> None:
     """Okta's `application.provision.user.deactivate` SUCCESS is the confirmation for an Okta
     app logged without bodies. Okta never names the SP id, so the entry may carry the id seen
