@@ -9,24 +9,27 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import main
+from monitor.store import SqlStore
 
 SHARED = Path(__file__).parents[2] / "shared"
 SAMPLE = SHARED / "samples" / "basic"
 
 
-def test_sample_scores_perfectly(tmp_path: Path) -> None:
+def test_sample_scores_perfectly(tmp_path: Path, store: SqlStore, store_url: str) -> None:
+    """On SQLite and on PostgreSQL: the same rules, the same answers."""
     report = tmp_path / "report.json"
-    result = CliRunner().invoke(
-        main,
-        [
-            "replay",
-            "--config",
-            str(SAMPLE / "scimwatch.yaml"),
-            "--report",
-            str(report),
-            "--no-progress",
-        ],
-    )
+    store.close()  # the fixture emptied the database; replay opens its own connections
+    command = [
+        "replay",
+        "--config",
+        str(SAMPLE / "scimwatch.yaml"),
+        "--report",
+        str(report),
+        "--no-progress",
+        "--db",
+        store_url,
+    ]
+    result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     scored = subprocess.run(
         [
