@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from prometheus_client import CollectorRegistry
 from sqlalchemy import create_engine, text
 
@@ -14,6 +15,12 @@ from monitor.clock import FakeClock
 from monitor.store import SqlStore
 from monitor.store.tables import metadata
 from monitor.telemetry.metrics import Metrics
+
+# CI explores the same examples every run (a red build is reproducible) and tolerates a loaded
+# machine; local runs keep exploring new random examples.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI") == "true":
+    hypothesis_settings.load_profile("ci")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SCIMWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -7,20 +7,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.detect.deprovision import Deprovisions, person_key, person_target
 from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
 from monitor.events import Idp, IdpAction, IdpEvent
+from monitor.store.sql import dialect_insert
 from monitor.store.tables import idp_links, idp_people, idp_seen, sp_resources
 
 __all__ = ["AppIndex", "IdpDetector"]
-
-
-def _insert_for(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
 
 _REMOVE = frozenset({IdpAction.DEACTIVATE, IdpAction.SUSPEND, IdpAction.DELETE})
 _START = frozenset({IdpAction.CREATE, IdpAction.ACTIVATE})
@@ -73,7 +68,7 @@ class IdpDetector:
 
     def _seen(self, event: IdpEvent) -> bool:
         """Record the key; True when it was already there (a duplicate or overlap re-read)."""
-        stmt = _insert_for(self.conn)(idp_seen).values(key=event.key, ts=event.ts)
+        stmt = dialect_insert(self.conn)(idp_seen).values(key=event.key, ts=event.ts)
         inserted = self.conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
         return inserted.rowcount == 0
 

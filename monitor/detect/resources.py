@@ -13,19 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, or_, select
 
+from monitor.classify.shapes import as_bool
 from monitor.detect.keys import normalize_key, primary_email
 from monitor.store.tables import sp_resources
 
 __all__ = ["Resources", "as_bool"]
-
-
-def as_bool(value: object) -> bool | None:
-    """SCIM booleans, including Entra's "True"/"False" strings."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
 
 
 class Resources:

@@ -24,7 +24,7 @@ from monitor.store.tables import (
     sources,
 )
 
-__all__ = ["SqlStore", "normalize_url"]
+__all__ = ["SqlStore", "dialect_insert", "normalize_url"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,6 +34,11 @@ def normalize_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def dialect_insert(conn: Connection) -> Any:
+    """The INSERT construct with ON CONFLICT support for the connection's database."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _safe(url: str) -> str:
@@ -54,9 +59,6 @@ class SqlStore:
             raise StoreError(f"bad database URL {_safe(self._url)}: {type(err).__name__}") from None
         if self._engine.dialect.name == "sqlite":
             event.listen(self._engine, "connect", _sqlite_pragmas)
-        self._insert: Any = (
-            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        )
         if migrate:
             self.migrate()
 
@@ -158,7 +160,7 @@ class SqlStore:
         newest_ts: float | None,
         now: float,
     ) -> None:
-        stmt = self._insert(sources).values(
+        stmt = dialect_insert(conn)(sources).values(
             name=source,
             checkpoint=json.dumps(dict(checkpoint), sort_keys=True),
             units_total=units,
@@ -182,7 +184,7 @@ class SqlStore:
         )
 
     def _add_counts(self, conn: Connection, table: Any, rows: list[dict[str, object]]) -> None:
-        stmt = self._insert(table)
+        stmt = dialect_insert(conn)(table)
         keys = [column for column in table.primary_key.columns]
         conn.execute(
             stmt.on_conflict_do_update(
