@@ -51,7 +51,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     shutil.copytree(SAMPLE, root, dirs_exist_ok=True)
     config = load(root / "scimwatch.yaml")
     settings = Settings(database_url=Secret(f"sqlite:///{root / 'state.db'}"))
-    app = App(settings=settings, config=config, clock=FakeClock(), registry=CollectorRegistry())
+    clock = FakeClock(start=1_793_923_200.0)  # 2026-11-05, a day after the sample ends
+    app = App(settings=settings, config=config, clock=clock, registry=CollectorRegistry())
     replay(config, ingestor=app.ingestor)
     yield app
     app.store.close()
@@ -139,6 +140,8 @@ def test_status_page_shows_apps_and_sources(client: TestClient) -> None:
     ):
         assert name in page
     assert 'title="throttled: 25"' in page  # chat's 429s, as a bar segment
+    assert "Deprovisions pending" in page and "overdue" in page
+    assert "/api/v1/findings?type=digital_twin&amp;status=open&amp;app=tickets" in page
 
 
 def test_deprovisions_api_filters_and_pages(client: TestClient) -> None:

@@ -14,8 +14,10 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from monitor import __version__
+from monitor.api.attention import attention
 from monitor.api.detections import DetectionsView, router
 from monitor.api.status import render_status
+from monitor.report import iso_ms
 
 __all__ = ["AppView", "create_api"]
 
@@ -63,6 +65,17 @@ def create_api(app: AppView) -> FastAPI:
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     def status() -> str:
-        return render_status(app.report(), app.readiness(), app.registry)
+        summary = {
+            "now": iso_ms(app.store.newest_ts()),
+            "rejected_lines": app.store.rejected_total(),
+            "requests": app.store.request_counts(),
+        }
+        needs = attention(
+            pending=app.store.pending_deprovisions(),
+            open_findings=app.store.open_findings(),
+            now=app.now() or 0.0,
+            slo=app.config.slo_seconds,
+        )
+        return render_status(summary, app.readiness(), app.registry, needs)
 
     return api

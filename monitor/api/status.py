@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
 from prometheus_client import CollectorRegistry
@@ -93,7 +94,10 @@ def _sources_table(registry: CollectorRegistry) -> str:
 
 
 def render_status(
-    report: dict[str, object], checks: dict[str, str], registry: CollectorRegistry
+    report: Mapping[str, object],
+    checks: dict[str, str],
+    registry: CollectorRegistry,
+    attention: str = "",
 ) -> str:
     requests = report.get("requests")
     ready = all(v == "ok" for v in checks.values())
@@ -107,7 +111,7 @@ def render_status(
         f"<h1>scimwatch</h1>{head}<p>Newest event: {escape(str(report.get('now')))} · "
         f"rejected lines: {escape(str(report.get('rejected_lines')))} · "
         f"<a href='/metrics'>/metrics</a> · <a href='/api/v1/report'>report</a> · "
-        f"<a href='/api/docs'>API</a></p>"
+        f"<a href='/api/docs'>API</a></p>{attention}"
         f"{_apps_table(requests if isinstance(requests, dict) else {})}"
         f"{_sources_table(registry)}</body></html>"
     )
