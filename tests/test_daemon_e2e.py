@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from monitor.cli import main
 
 BIN = Path(sys.executable).parent / "scimwatch"
 
@@ -161,5 +165,48 @@ def test_copytruncate_and_health_endpoints(setup: tuple[Path, Path, Path, Path])
         assert daemon.report()["requests"]["hr"] == {"ok": 50, "auth_error": 70}
         page = daemon.get("/")
         assert "hr" in page and "scim_log/hr" in page
+    finally:
+        assert daemon.stop() == 0
+
+
+def _key(finding: dict[str, object]) -> tuple[object, ...]:
+    return tuple(sorted((k, str(v)) for k, v in finding.items() if k not in {"count", "last_at"}))
+
+
+def test_run_reaches_the_same_detections_as_replay(tmp_path: Path) -> None:
+    """Sources are read in parallel threads, not in event-time order, yet the answers agree."""
+    sample = Path(__file__).parents[2] / "shared" / "samples" / "basic"
+    shutil.copytree(sample, tmp_path / "sample")
+    config = tmp_path / "sample" / "scimwatch.yaml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "replay",
+            "--config",
+            str(config),
+            "--report",
+            str(tmp_path / "replay.json"),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    expected = json.loads((tmp_path / "replay.json").read_text())
+    daemon = Daemon(config, tmp_path / "state.db", tmp_path / "daemon.log")
+    try:
+
+        def caught_up() -> dict[str, object] | None:
+            got = daemon.report()
+            same = (
+                got["requests"] == expected["requests"]
+                and len(got["deprovisions"]) == len(expected["deprovisions"])
+                and len(got["findings"]) == len(expected["findings"])
+            )
+            return dict(got) if same else None
+
+        report = wait_for(caught_up, timeout=120, what="the daemon to catch up")
+        assert isinstance(report, dict)
+        assert report["deprovisions"] == expected["deprovisions"]
+        assert sorted(map(_key, report["findings"])) == sorted(map(_key, expected["findings"]))
+        assert report["now"] == expected["now"]
     finally:
         assert daemon.stop() == 0

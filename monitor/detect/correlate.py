@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from monitor.classify.idp import normalize
+from monitor.detect.activity import ActivityDetector
 from monitor.detect.deprovision import Deprovisions
 from monitor.detect.findings import Findings, Outcomes
 from monitor.detect.idp import AppIndex, IdpDetector
@@ -12,7 +13,6 @@ from monitor.detect.keys import normalize_key
 from monitor.detect.resources import Resources
 from monitor.detect.scim import ScimDetector
 from monitor.events import ActivityRecord, IdpRecord, Record, ScimEvent
-from monitor.store.tables import deprovisions
 
 __all__ = ["Correlator", "session_source"]
 
@@ -36,6 +36,9 @@ class Correlator:
         self.scim = ScimDetector(resources, self.deprovisions, self.findings)
         self.idp = IdpDetector(conn, self.deprovisions, apps, self.findings)
         self.deprovisions.apps_of = self.idp.apps_of_person
+        self.activity_detector = ActivityDetector(conn, self.findings)
+        self.deprovisions.on_confirmed = self.activity_detector.after_deprovision
+        self.idp.activity = self.activity_detector
 
     def handle(self, item: ScimEvent | Record) -> None:
         if isinstance(item, ScimEvent):
@@ -48,22 +51,12 @@ class Correlator:
             self.activity(item)
 
     def activity(self, record: ActivityRecord) -> None:
-        """A successful action by an account whose deprovision there was already confirmed."""
-        if record.app is None or (record.status is not None and record.status >= 400):
-            return
+        """A successful action in the app's own log, kept for the activity-after check."""
         user = normalize_key(record.user)
-        found = self.conn.execute(
-            select(deprovisions.c.user_name).where(
-                (deprovisions.c.app == record.app)
-                & (deprovisions.c.user_key == user)
-                & (deprovisions.c.confirmed_at < record.ts)
-            )
-        ).first()
-        if found is not None and user:
-            self.findings.raise_(
-                type="activity_after_deprovision",
-                app=record.app,
-                subject=user,
-                fields={"source": "app_activity", "user_name": user},
-                at=record.ts,
-            )
+        if record.app is None or user is None:
+            return
+        if record.status is not None and record.status >= 400:
+            return
+        self.activity_detector.action(
+            app=record.app, user_key=user, ts=record.ts, source="app_activity"
+        )

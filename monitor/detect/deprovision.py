@@ -41,6 +41,7 @@ class Deprovisions:
         self.findings = findings
         self._bodies: set[str] = set()
         self.apps_of: Callable[[str, str], list[str]] = lambda idp, user_id: []
+        self.on_confirmed: Callable[[str, str | None], None] = lambda app, user_key: None
 
     def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> Row[Any] | None:
         """The SP identity the IdP provisioned for a person: linked by ids, else by name."""
@@ -186,6 +187,8 @@ class Deprovisions:
         if before == first:
             return
         self.conn.execute(deprovisions.update().where(where).values(confirmed_at=first))
+        user_key = self.conn.execute(select(deprovisions.c.user_key).where(where)).scalar()
+        self.on_confirmed(app, user_key)
         if first is not None and before is None:
             self.findings.outcomes.confirmed.append((app, first - requested_at))
             self.findings.resolve(type="deprovision_not_applied", app=app, subject=sp_id, at=first)

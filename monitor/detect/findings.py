@@ -89,6 +89,35 @@ class Findings:
             )
         )
 
+    def put(
+        self,
+        *,
+        type: str,
+        app: str | None,
+        subject: str,
+        fields: Mapping[str, Any],
+        first_at: float,
+        last_at: float,
+        count: int,
+    ) -> None:
+        """Set a finding to what the facts say (for findings recomputed, not accumulated)."""
+        key = _key(type, app, subject)
+        values = {
+            "fields": json.dumps(dict(fields), sort_keys=True),
+            "first_at": first_at,
+            "last_at": last_at,
+            "count": count,
+            "status": "open",
+            "resolved_at": None,
+        }
+        if self.conn.execute(select(findings.c.type).where(key)).first() is None:
+            self.conn.execute(
+                findings.insert().values(type=type, app=app or "", subject=subject, **values)
+            )
+            self.outcomes.opened[(app or "", type)] += 1
+        else:
+            self.conn.execute(findings.update().where(key).values(**values))
+
     def resolve(self, *, type: str, app: str | None, subject: str, at: float) -> None:
         """The subject was mended; evidence older than `at` no longer keeps it open."""
         self.conn.execute(

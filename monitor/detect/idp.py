@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from monitor.detect.deprovision import Deprovisions, person_key, person_target
+from monitor.detect.activity import ActivityDetector
+from monitor.detect.deprovision import REMOVED_STATES, Deprovisions, person_key, person_target
 from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
 from monitor.events import Idp, IdpAction, IdpEvent
@@ -45,6 +46,7 @@ class IdpDetector:
     ) -> None:
         self.conn = conn
         self.findings = findings
+        self.activity: ActivityDetector | None = None
         self.deprovisions = deprovisions
         self.apps = apps
 
@@ -95,6 +97,8 @@ class IdpDetector:
         elif event.ts >= before.state_at:
             if activated is not None:
                 values["activated_at"] = max(activated, before.activated_at or activated)
+            elif before.state in REMOVED_STATES:
+                values["state_at"] = before.state_at  # removed since then: keep the earliest
             if before.user_key and not values["user_key"]:
                 values["user_key"] = before.user_key
             self.conn.execute(
@@ -115,6 +119,8 @@ class IdpDetector:
         idp, user_id = str(event.idp), str(event.user_id)
         for app in self.apps_of_person(idp, user_id):
             self._request(event, app)
+        if self.activity is not None:
+            self.activity.after_idp_removal(normalize_key(event.user_name))
 
     def apps_of_person(self, idp: str, user_id: str) -> list[str]:
         linked = self.conn.execute(
@@ -161,7 +167,10 @@ class IdpDetector:
     ) -> None:
         """The IdP names the SP id it provisioned: the only link a log without bodies gives."""
         where = (sp_resources.c.app == app) & (sp_resources.c.sp_id == sp_id)
-        if self.conn.execute(select(sp_resources.c.sp_id).where(where)).first() is None:
+        known = self.conn.execute(select(sp_resources.c.idp_user_id).where(where)).first()
+        if known is not None and known.idp_user_id == user_id:
+            return
+        if known is None:
             self.conn.execute(
                 sp_resources.insert().values(
                     app=app,
@@ -174,6 +183,9 @@ class IdpDetector:
                 )
             )
         self.conn.execute(sp_resources.update().where(where).values(idp_user_id=user_id))
+        row = self.conn.execute(select(sp_resources).where(where)).first()
+        if row is not None:  # a removal recorded before this link applies to it as well
+            self.deprovisions.identity_appeared(app, row)
 
     def _unassigned(self, event: IdpEvent, app: str) -> None:
         idp, user_id = str(event.idp), str(event.user_id)
@@ -197,13 +209,10 @@ class IdpDetector:
 
     def _session(self, event: IdpEvent, source: str) -> None:
         person = self._person(str(event.idp), str(event.user_id))
-        if person is None or person.state == "active" or person.state_at > event.ts:
-            return
-        user = person.user_key or normalize_key(event.user_name) or str(event.user_id)
-        self.findings.raise_(
-            type="activity_after_deprovision",
-            app=None,
-            subject=user,
-            fields={"source": source, "user_name": user},
-            at=event.ts,
+        user = (
+            (person.user_key if person is not None else None)
+            or normalize_key(event.user_name)
+            or normalize_key(event.user_id)
         )
+        if user is not None and self.activity is not None:
+            self.activity.action(app="", user_key=user, ts=event.ts, source=source)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Double, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 __all__ = ["metadata", "rejected_lines", "request_counts", "sources"]
 
@@ -131,4 +142,17 @@ findings = Table(
     Column("count", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
     Column("resolved_at", Double, nullable=True),
+)
+
+# Successful activity by account (app activity logs; app "" for IdP sessions and tokens): kept so
+# activity after a deprovision is found whichever of the two arrives first.
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("app", String(64), nullable=False),
+    Column("user_key", String(320), nullable=False),
+    Column("ts", Double, nullable=False),
+    Column("source", String(40), nullable=False),
+    Index("ix_activity_app_user_ts", "app", "user_key", "ts"),
 )

@@ -17,6 +17,16 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "activity",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("app", sa.String(length=64), nullable=False),
+        sa.Column("user_key", sa.String(length=320), nullable=False),
+        sa.Column("ts", sa.Double(), nullable=False),
+        sa.Column("source", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_activity_app_user_ts", "activity", ["app", "user_key", "ts"], unique=False)
+    op.create_table(
         "deprovisions",
         sa.Column("app", sa.String(length=64), nullable=False),
         sa.Column("person", sa.String(length=320), nullable=False),
@@ -108,6 +118,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_activity_app_user_ts", table_name="activity")
+    op.drop_table("activity")
     op.drop_index(op.f("ix_sp_resources_user_key"), table_name="sp_resources")
     op.drop_index(op.f("ix_sp_resources_idp_user_id"), table_name="sp_resources")
     op.drop_index(op.f("ix_sp_resources_external_id"), table_name="sp_resources")
