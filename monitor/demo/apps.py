@@ -7,8 +7,9 @@ depending on one tenant-URL flag. The config file gets the coarse IdP (`okta`, `
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.demo.dialects import DIALECTS
@@ -23,8 +24,9 @@ __all__ = [
 ]
 
 # `flat_str` is flat JSON whose bodies are strings holding JSON, which the contract also allows.
-# In DEFAULT_APPS the bodiless `combined` log goes to Google, whose wire shapes are the least
-# documented and whose hard deletes still show as DELETE lines.
+# DEFAULT_APPS all log bodies: a deprovision is confirmed from the SP's own log, and Google
+# writes no per-app provisioning records that could confirm it instead. `combined` (no bodies)
+# stays available for apps the caller defines.
 LOG_FORMATS = ("flat", "flat_str", "ecs", "ecs_dotted", "combined")
 
 # Apps provisioned by these dialects run an SP with scim2-models' Entra-tolerant ScimPolicy;
@@ -36,6 +38,7 @@ PATCH_BODY_DIALECTS = frozenset({"okta_oin", "entra_flagged"})
 
 # Names end up in file names, YAML and metric labels, so keep them plain.
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +71,40 @@ DEFAULT_APPS: tuple[DemoApp, ...] = (
     DemoApp("servicedesk", "okta_aiw", "ecs_dotted", "/api/scim/v2"),
     DemoApp("intranet", "entra_legacy", "flat_str", "/scim"),
     DemoApp("expenses", "entra_flagged", "ecs", "/identity/scim/v2"),
-    DemoApp("meetings", "google", "combined", "/v2"),
+    DemoApp("meetings", "google", "flat", "/v2"),
 )
 
 
-def config_text(apps: Sequence[DemoApp], *, slo_seconds: int = 3600) -> str:
-    """The scimwatch YAML (contract section 2) that watches these apps' logs."""
+def config_text(
+    apps: Sequence[DemoApp],
+    *,
+    slo_seconds: int = 3600,
+    refs: Mapping[str, tuple[str, str]] | None = None,
+    idp_sources: Sequence[Mapping[str, str]] = (),
+) -> str:
+    """The scimwatch YAML (contract section 2) that watches these apps' logs.
+
+    `refs` maps an app name to the config key and value its IdP's records name it by (e.g.
+    `("okta_app_id", "0oa...")`); `idp_sources` are the IdP audit sources, key by key.
+    """
+    refs = refs or {}
     lines = ["# scimwatch configuration for the demo traffic (`scimwatch demo`)", "apps:"]
     for app in apps:
         lines += [f"  - name: {app.name}", f"    idp: {DIALECTS[app.idp].config_idp}"]
+        if app.name in refs:
+            key, value = refs[app.name]
+            lines.append(f"    {key}: {_quote(value)}")
     lines.append("sources:")
     for app in apps:
         lines += ["  - type: scim_log", f"    app: {app.name}", f"    path: {app.log_path}"]
+    for source in idp_sources:
+        (first, value), *rest = source.items()
+        lines.append(f"  - {first}: {_quote(value)}")
+        lines += [f"    {key}: {_quote(value)}" for key, value in rest]
     lines += ["slo:", f"  deprovision_seconds: {slo_seconds}", ""]
     return "\n".join(lines)
+
+
+def _quote(value: str) -> str:
+    """Plain when it is a plain token, else double-quoted (a JSON string is valid YAML)."""
+    return value if _PLAIN.fullmatch(value) else json.dumps(value)

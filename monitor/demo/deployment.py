@@ -51,6 +51,7 @@ class Deployment:
         self.rng = random.Random(f"{seed}:{app.name}")
         self._ids = random.Random(f"{seed}:{app.name}:request-ids")
         self._now = schedule.start
+        self.last_done = schedule.start  # when the latest exchange ended
         self.dialect: Dialect = DIALECTS[app.idp](self.rng)
         self.sp = ServiceProvider(
             host=f"{app.name}.demo.example.com",
@@ -65,7 +66,8 @@ class Deployment:
         path = directory / app.log_path
         path.write_bytes(b"")
         self.recorder = Recorder(path, app.log_format, self.dialect.user_agent)
-        self.flows = Flows(self.dialect, AppState(), population)
+        self.state = AppState()
+        self.flows = Flows(self.dialect, self.state, population)
         self.connector = Connector(
             self.send, self.rng, auth_pause=lambda t: schedule.pace(t).auth_retry
         )
@@ -89,4 +91,5 @@ class Deployment:
             client_ip=self.dialect.client_ip,
         )
         self.recorder.record(exchange)
+        self.last_done = t + latency
         return response, latency

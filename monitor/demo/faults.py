@@ -58,6 +58,8 @@ class FaultInjector:
 
     def __init__(self, rng: random.Random, schedule: Schedule, *, expired_token: bool) -> None:
         self._rng = rng
+        # SP user ids whose writes fail whatever the IdP does: a stuck deprovision.
+        self.jammed: set[str] = set()
         self._throttle = _Windows(rng, schedule, lambda p: p.throttle_gap, lambda p: p.throttle_len)
         self._slow = _Windows(rng, schedule, lambda p: p.slow_gap, lambda p: p.slow_len)
         history = schedule.live_from - schedule.start
@@ -73,6 +75,12 @@ class FaultInjector:
         if self._outage is not None and self._outage.open(t):
             detail = "Authorization failure. The bearer token has expired."
             return Response(401, error_body(401, detail), {"WWW-Authenticate": "Bearer"})
+        if (
+            self.jammed
+            and request.method != "GET"
+            and request.path.rpartition("/")[2] in self.jammed
+        ):
+            return Response(503, error_body(503, "Service unavailable"), {"Retry-After": "120"})
         throttled = self._throttle.open(t)
         roll = self._rng.random()
         if throttled and roll < 0.75:

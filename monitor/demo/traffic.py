@@ -15,6 +15,7 @@ from pathlib import Path
 
 from monitor.demo.apps import DEFAULT_APPS, DemoApp, config_text
 from monitor.demo.deployment import Deployment
+from monitor.demo.idp_audit import IdpAudit
 from monitor.demo.pace import Pace, Schedule
 from monitor.demo.population import Person, Population
 from monitor.demo.wire import Job
@@ -26,6 +27,10 @@ _HEADCOUNT = 250
 _EVENTS = ("hire", "leave", "rehire", "change", "move")
 _EVENT_WEIGHTS = (0.20, 0.20, 0.06, 0.39, 0.15)
 _HARD_DELETE_SHARE = 0.35
+# Leavers whose disable in one app is held up: queued behind a backlog for over the default
+# one-hour SLO, or jammed (the SP fails every write to that account until the IdP gives up).
+_SLOW_SHARE, _STUCK_SHARE = 0.05, 0.03
+_SLOW_HOLD = (3900.0, 7200.0)
 Event = Callable[[float], None]
 
 
@@ -55,6 +60,8 @@ class DemoTraffic:
         self._rng = random.Random(f"{seed}:world")
         self._queue: list[tuple[float, int, Event]] = []
         self._seq = itertools.count()
+        self._delays = random.Random(f"{seed}:delays")
+        self.audit = IdpAudit(directory, apps, seed)
         (directory / "scim").mkdir(parents=True, exist_ok=True)
         outage = random.Random(f"{seed}:outage").randrange(len(apps))
         self._apps = {
@@ -72,16 +79,19 @@ class DemoTraffic:
 
     def config_text(self) -> str:
         """scimwatch YAML for these logs; paths are relative to `directory`."""
-        return config_text(self._apps_config)
+        refs = {name: (link.config_key, link.ref) for name, link in self.audit.links.items()}
+        return config_text(self._apps_config, refs=refs, idp_sources=self.audit.sources())
 
     def run_until(self, ts: float) -> int:
-        """Simulate up to event time `ts` and append the lines; returns how many were written."""
+        """Simulate up to event time `ts` and append the lines; returns how many SCIM lines
+        were written (the IdP records written are counted in `audit.written`)."""
         before = sum(a.recorder.written for a in self._apps.values())
         while self._queue and self._queue[0][0] <= ts:
             t, _, event = heapq.heappop(self._queue)
             event(t)
         for a in self._apps.values():
             a.recorder.flush()
+        self.audit.flush(ts)
         return sum(a.recorder.written for a in self._apps.values()) - before
 
     def _at(self, t: float, event: Event) -> None:
@@ -149,21 +159,25 @@ class DemoTraffic:
             person = self._population.pick(employed=False)
             if person is not None:
                 person.employed = True
-                self._each_app(t, person, lambda a: a.flows.provision(person))
+                self.audit.rehired(t, person)
+                self._each_app(t, person, "provision", lambda a: a.flows.provision(person))
         else:
             self._change(t, moved=kind == "move")
         self._at(self._schedule.after(self._rng, t, lambda p: p.workforce_gap), self._workforce)
 
     def _hire(self, t: float) -> None:
         person = self._population.hire()
-        self._each_app(t, person, lambda a: a.flows.provision(person))
+        self.audit.hired(t, person)
+        self._each_app(t, person, "provision", lambda a: a.flows.provision(person))
 
     def _leave(self, t: float) -> None:
         person = self._population.pick(employed=True)
         if person is None:
             return
         person.employed, person.left_at = False, t
-        self._each_app(t, person, lambda a: a.flows.disable(person))
+        self.audit.left(t, person)
+        for name in person.apps:
+            self._disable(t, self._apps[name], person)
         if self._rng.random() < _HARD_DELETE_SHARE:
             when = self._schedule.after(self._rng, t, lambda p: p.hard_delete)
             self._at(when, lambda now: self._hard_delete(now, person, left_at=t))
@@ -171,10 +185,26 @@ class DemoTraffic:
     def _hard_delete(self, t: float, person: Person, *, left_at: float) -> None:
         if person.employed or person.left_at != left_at:
             return  # re-hired since: the IdP's purge was cancelled
+        self.audit.purged(t, person)
         for name in person.apps:
             a = self._apps[name]
             if a.dialect.hard_deletes:
-                self._enqueue(t, a, a.flows.delete(person))
+                self._enqueue(
+                    t, a, self.audit.reported(a, person, "delete", a.flows.delete(person))
+                )
+
+    def _disable(self, t: float, a: Deployment, person: Person) -> None:
+        """Queue a leaver's disable, now, after a backlog, or against a jammed account."""
+        job = self.audit.reported(a, person, "disable", a.flows.disable(person))
+        roll = self._delays.random()
+        sp_id = a.state.users.get(person.key)
+        if roll < _STUCK_SHARE and sp_id is not None:
+            self._enqueue(t, a, _jammed(a, sp_id, job))
+        elif roll < _STUCK_SHARE + _SLOW_SHARE:
+            hold = self._delays.uniform(*_SLOW_HOLD)
+            self._at(t + hold, lambda now: self._enqueue(now, a, job))
+        else:
+            self._enqueue(t, a, job)
 
     def _change(self, t: float, *, moved: bool) -> None:
         person = self._population.pick(employed=True)
@@ -182,9 +212,20 @@ class DemoTraffic:
             return
         old = self._population.move(person) if moved else None
         changed = frozenset({"department"}) if moved else self._population.change_profile(person)
-        self._each_app(t, person, lambda a: a.flows.update(person, changed, old))
+        self._each_app(t, person, "update", lambda a: a.flows.update(person, changed, old))
 
-    def _each_app(self, t: float, person: Person, job: Callable[[Deployment], Job]) -> None:
+    def _each_app(
+        self, t: float, person: Person, operation: str, job: Callable[[Deployment], Job]
+    ) -> None:
         for name in person.apps:
             a = self._apps[name]
-            self._enqueue(t, a, job(a))
+            self._enqueue(t, a, self.audit.reported(a, person, operation, job(a)))
+
+
+def _jammed(a: Deployment, sp_id: str, job: Job) -> Job:
+    """`job` while the SP fails every write to `sp_id`; the account recovers once it ends."""
+    a.faults.jammed.add(sp_id)
+    try:
+        yield from job
+    finally:
+        a.faults.jammed.discard(sp_id)

@@ -16,7 +16,9 @@ END = START + 3600.0
 def _run(directory: Path, steps: list[float], seed: int = 7) -> tuple[int, dict[str, bytes]]:
     traffic = DemoTraffic(directory, apps=APPS, seed=seed, start=START)
     written = sum(traffic.run_until(t) for t in steps)
-    return written, {a.name: (directory / a.log_path).read_bytes() for a in APPS}
+    logs = {a.name: (directory / a.log_path).read_bytes() for a in APPS}
+    idp = {p.name: p.read_bytes() for p in sorted((directory / "idp").iterdir())}
+    return written, logs | idp
 
 
 def test_same_seed_same_bytes_and_two_calls_equal_one(tmp_path: Path) -> None:
@@ -24,6 +26,8 @@ def test_same_seed_same_bytes_and_two_calls_equal_one(tmp_path: Path) -> None:
     steps = [START - 1.0, START, START + 0.5, START + 61.0, START + 61.0, START + 1799.9, END, END]
     split = _run(tmp_path / "split", steps)
     assert once[0] > 500
+    idp_files = [name for name in once[1] if name.endswith(".jsonl")]
+    assert len(idp_files) == 3 and all(once[1][name] for name in idp_files)
     assert once == split
 
 

@@ -271,10 +271,26 @@ def test_config_names_every_app_and_its_log(demo: tuple[DemoTraffic, Path, int])
         "entra_flagged": "entra",
         "google": "google",
     }
-    assert config["apps"] == [{"name": a.name, "idp": idps[a.idp]} for a in DEFAULT_APPS]
-    for source, app in zip(config["sources"], DEFAULT_APPS, strict=True):
+    keys = {
+        "okta": "okta_app_id",
+        "entra": "entra_service_principal_id",
+        "google": "google_app_name",
+    }
+    apps = config["apps"]
+    assert [(x["name"], x["idp"]) for x in apps] == [(a.name, idps[a.idp]) for a in DEFAULT_APPS]
+    assert all(set(x) == {"name", "idp", keys[x["idp"]]} and x[keys[x["idp"]]] for x in apps)
+    assert len({x[keys[x["idp"]]] for x in apps}) == len(apps)
+    scim, idp = config["sources"][: len(DEFAULT_APPS)], config["sources"][len(DEFAULT_APPS) :]
+    for source, app in zip(scim, DEFAULT_APPS, strict=True):
         assert source == {"type": "scim_log", "app": app.name, "path": f"scim/{app.name}.log"}
         assert (directory / source["path"]).is_file()
+    assert {s["type"] for s in idp} == {
+        "okta_system_log",
+        "entra_directory_audit",
+        "entra_provisioning_log",
+        "google_reports",
+    }
+    assert all((directory / s["path"]).stat().st_size > 0 for s in idp)
 
 
 def test_live_pace_is_a_few_requests_per_second(
