@@ -97,6 +97,24 @@ class App:
     def start(self) -> None:
         for worker in self.workers:
             worker.thread.start()
+        threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True).start()
+
+    def _housekeeping(self) -> None:
+        """Prune old per-action history once an hour, so storage follows the retention."""
+        while True:
+            try:
+                cutoff = self.clock.now() - self.settings.retention_days * 86400
+                removed = self.store.prune(before=cutoff)
+                if removed:
+                    log.info(
+                        "pruned %d rows older than %s days",
+                        removed,
+                        f"{self.settings.retention_days:g}",
+                    )
+            except StoreError as err:
+                log.warning("pruning failed: %s", err)
+            if self.clock.sleep(3600, self._stop):
+                return
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()

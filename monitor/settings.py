@@ -10,6 +10,7 @@ reads the environment at import time. Every setting is one documented field here
 | SCIMWATCH_DATABASE_URL_FILE | | file holding the URL (when it carries a password) |
 | SCIMWATCH_LOG_LEVEL | INFO | DEBUG, INFO, WARNING or ERROR |
 | SCIMWATCH_POLL_INTERVAL | 1.0 | seconds between polls of a source that had nothing new |
+| SCIMWATCH_RETENTION_DAYS | 180 | stored activity and IdP dedupe keys older than this are pruned |
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Settings:
     database_url: Secret = field(default_factory=lambda: Secret(DEFAULT_DATABASE_URL))
     log_level: str = "INFO"
     poll_interval: float = 1.0
+    retention_days: float = 180.0
 
     @classmethod
     def from_env(
@@ -56,6 +58,7 @@ class Settings:
             "database_url": url or Secret(DEFAULT_DATABASE_URL),
             "log_level": env.get("SCIMWATCH_LOG_LEVEL", "INFO").upper(),
             "poll_interval": float(env.get("SCIMWATCH_POLL_INTERVAL", "1.0")),
+            "retention_days": float(env.get("SCIMWATCH_RETENTION_DAYS", "180")),
         }
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         if isinstance(values["database_url"], str):

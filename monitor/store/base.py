@@ -60,6 +60,10 @@ class Store(Protocol):
 
     def rejected_total(self) -> int: ...
 
+    def prune(self, *, before: float) -> int:
+        """Forget per-action history older than `before`; returns the rows removed."""
+        ...
+
     def deprovision_rows(
         self, *, app: str | None = None, status: str | None = None
     ) -> list[dict[str, Any]]: ...

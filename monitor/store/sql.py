@@ -17,8 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.store.base import RequestKey, StoreError
 from monitor.store.tables import (
+    activity,
     deprovisions,
     findings,
+    idp_seen,
     rejected_lines,
     request_counts,
     sources,
@@ -268,6 +270,16 @@ class SqlStore:
         )
         with self._connect() as conn:
             return {(app, kind): int(n) for app, kind, n in conn.execute(query)}
+
+    def prune(self, *, before: float) -> int:
+        """Forget per-action facts older than `before`: stored activity and IdP dedupe keys.
+
+        Deprovisions, findings and identities are kept; they are state, not history.
+        """
+        with self.transaction() as conn:
+            gone = conn.execute(activity.delete().where(activity.c.ts < before)).rowcount
+            gone += conn.execute(idp_seen.delete().where(idp_seen.c.ts < before)).rowcount
+        return int(gone)
 
     def rejected_total(self) -> int:
         with self._connect() as conn:

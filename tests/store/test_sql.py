@@ -98,3 +98,34 @@ def test_migrations_match_the_declared_metadata(store: SqlStore) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_prune_forgets_old_actions_and_dedupe_keys_only(store: SqlStore) -> None:
+    from monitor.store.tables import activity, findings, idp_seen
+
+    with store.transaction() as conn:
+        conn.execute(
+            activity.insert(),
+            [
+                {"app": "hr", "user_key": "a@x", "ts": ts, "source": "app_activity"}
+                for ts in (10.0, 20.0, 30.0)
+            ],
+        )
+        conn.execute(idp_seen.insert(), [{"key": "k1", "ts": 5.0}, {"key": "k2", "ts": 50.0}])
+        conn.execute(
+            findings.insert().values(
+                type="digital_twin",
+                app="hr",
+                subject="a|b",
+                fields="{}",
+                first_at=1.0,
+                last_at=1.0,
+                count=1,
+                status="open",
+            )
+        )
+    assert store.prune(before=25.0) == 3
+    with store.engine.connect() as conn:
+        assert [r.ts for r in conn.execute(activity.select())] == [30.0]
+        assert [r.key for r in conn.execute(idp_seen.select())] == ["k2"]
+        assert conn.execute(findings.select()).first() is not None
