@@ -18,6 +18,7 @@ from collectors import (
     google_reports,
     okta_system_log,
     scim_log,
+    scim_push,
 )
 from collectors.base import Batch, Collector, CollectorError, CollectorKind
 
@@ -30,6 +31,7 @@ COLLECTORS: tuple[CollectorKind, ...] = (
     entra_provisioning_log.KIND,
     entra_directory_audit.KIND,
     google_reports.KIND,
+    scim_push.KIND,
 )
 
 _BY_TYPE = {kind.type: kind for kind in COLLECTORS}

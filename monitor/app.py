@@ -21,6 +21,7 @@ from monitor.clock import Clock, SystemClock
 from monitor.config import Config, SourceSpec
 from monitor.ingest import Ingestor
 from monitor.report import build_report
+from monitor.secret import Secret, SecretError, resolve_secret
 from monitor.settings import Settings, parse_listen
 from monitor.store import SqlStore, Store, StoreError
 from monitor.supervisor import SourceWorker
@@ -79,6 +80,11 @@ class App:
                 now=self.clock.now,
             )
         )
+        self._push = {
+            spec.app: self._push_entry(spec)
+            for spec in config.sources
+            if spec.kind.type == "scim_push" and spec.app
+        }
         self.api = create_api(self)
 
     def _worker(self, spec: SourceSpec) -> SourceWorker:
@@ -134,6 +140,21 @@ class App:
         started = all(worker.thread.is_alive() for worker in self.workers)
         checks["sources"] = "ok" if started else "not all source workers are running"
         return checks
+
+    def _push_entry(self, spec: SourceSpec) -> tuple[SourceSpec, Secret, int]:
+        """Resolve a push source's token once, at start-up: a missing secret fails fast."""
+        settings = spec.config
+        file = getattr(settings, "token_file", None)
+        token = resolve_secret(
+            env=getattr(settings, "token_env", None),
+            file=self.config.base_dir / file if file else None,
+        )
+        if token is None:
+            raise SecretError(f"source {spec.name}: no token configured")
+        return spec, token, int(getattr(settings, "max_body_bytes"))  # noqa: B009
+
+    def push_source(self, app: str) -> tuple[SourceSpec, Secret, int] | None:
+        return self._push.get(app)
 
     def now(self) -> float | None:
         """The clock pending deprovisions age by: the wall clock of a live daemon."""

@@ -104,7 +104,7 @@ def run(config_path: Path, listen: str | None, database_url: str | None) -> None
         return
     try:
         app = App(settings=settings, config=config)
-    except StoreError as err:
+    except (StoreError, SecretError) as err:
         sock.close()
         _fail(str(err))
         return

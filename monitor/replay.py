@@ -47,9 +47,14 @@ def _path(config: Config, spec: SourceSpec) -> str:
     return str(config.base_dir / getattr(spec.config, "path"))  # noqa: B009
 
 
+def _files(config: Config) -> list[SourceSpec]:
+    """The sources a replay reads: those backed by a file (pushed sources have none)."""
+    return [spec for spec in config.sources if hasattr(spec.config, "path")]
+
+
 def check_inputs(config: Config) -> None:
     """Fail early, with the file named, when an input is missing or unreadable."""
-    for spec in config.sources:
+    for spec in _files(config):
         path = _path(config, spec)
         try:
             with open(path, "rb"):
@@ -59,7 +64,7 @@ def check_inputs(config: Config) -> None:
 
 
 def input_bytes(config: Config) -> int:
-    return sum(os.path.getsize(_path(config, spec)) for spec in config.sources)
+    return sum(os.path.getsize(_path(config, spec)) for spec in _files(config))
 
 
 def _records(
@@ -90,7 +95,7 @@ def _records(
 
 def replay(config: Config, *, ingestor: Ingestor, progress: Progress | None = None) -> ReplayStats:
     """Ingest every source from its start to its end, all sources merged by event time."""
-    sources = [_Source(spec) for spec in config.sources]
+    sources = [_Source(spec) for spec in _files(config)]
     streams = [_records(config, source, order, progress) for order, source in enumerate(sources)]
     merged = heapq.merge(*streams, key=lambda item: (item[0], item[1]))
     while chunk := list(itertools.islice(merged, CHUNK)):

@@ -16,13 +16,15 @@ from prometheus_client.exposition import choose_encoder
 from monitor import __version__
 from monitor.api.attention import attention
 from monitor.api.detections import DetectionsView, router
+from monitor.api.ingest import PushTarget
+from monitor.api.ingest import router as ingest_router
 from monitor.api.status import render_status
 from monitor.report import iso_ms
 
 __all__ = ["AppView", "create_api"]
 
 
-class AppView(DetectionsView, Protocol):
+class AppView(DetectionsView, PushTarget, Protocol):
     registry: CollectorRegistry
 
     def readiness(self) -> dict[str, str]: ...
@@ -62,6 +64,7 @@ def create_api(app: AppView) -> FastAPI:
         return app.report()
 
     api.include_router(router(app))
+    api.include_router(ingest_router(app))
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     def status() -> str:

@@ -81,8 +81,13 @@ GOOD: dict[str, tuple[dict[str, Any], bytes]] = {
 }
 
 
+FILE_KINDS = tuple(kind for kind in COLLECTORS if "path" in kind.config.model_fields)
+PUSH_KINDS = tuple(kind for kind in COLLECTORS if kind not in FILE_KINDS)
+
+
 def test_every_registered_kind_has_a_contract_fixture() -> None:
-    assert sorted(kind.type for kind in COLLECTORS) == sorted(GOOD)
+    assert sorted(kind.type for kind in FILE_KINDS) == sorted(GOOD)
+    assert [kind.type for kind in PUSH_KINDS] == ["scim_push"]
 
 
 def _build(kind: CollectorKind, tmp_path: Path, data: bytes) -> Collector:
@@ -101,7 +106,7 @@ def _drain(collector: Collector) -> tuple[list[object], list[Batch]]:
     return records, batches
 
 
-@pytest.fixture(params=COLLECTORS, ids=lambda kind: kind.type)
+@pytest.fixture(params=FILE_KINDS, ids=lambda kind: kind.type)
 def kind(request: pytest.FixtureRequest) -> CollectorKind:
     value: CollectorKind = request.param
     return value
@@ -147,3 +152,21 @@ def test_missing_input_is_not_an_error(kind: CollectorKind, tmp_path: Path) -> N
     (tmp_path / "input").unlink()
     collector.restore(None)
     assert collector.poll() is None
+
+
+@pytest.mark.parametrize("kind", PUSH_KINDS, ids=lambda kind: kind.type)
+def test_pushed_sources_need_exactly_one_token_reference(kind: CollectorKind) -> None:
+    good = kind.config.model_validate({"type": kind.type, "app": "hr", "token_env": "T"})
+    assert getattr(good, "token_env") == "T"  # noqa: B009
+    for bad in ({}, {"token_env": "T", "token_file": "t"}):
+        with pytest.raises(ValidationError, match="one of token_env or token_file"):
+            kind.config.model_validate({"type": kind.type, "app": "hr", **bad})
+
+
+@pytest.mark.parametrize("kind", PUSH_KINDS, ids=lambda kind: kind.type)
+def test_pushed_sources_have_nothing_to_poll(kind: CollectorKind, tmp_path: Path) -> None:
+    config = kind.config.model_validate({"type": kind.type, "app": "hr", "token_env": "T"})
+    collector = kind.make(config, name="push/hr", base_dir=tmp_path)
+    collector.restore(None)
+    assert collector.poll(final=True) is None
+    collector.close()

@@ -18,7 +18,7 @@ EXPECTED = {
     "unknown_source_type.yaml": [
         "unknown_source_type.yaml:4: sources[0]: unknown source type syslog (known: "
         "'scim_log', 'app_activity_log', 'okta_system_log', 'entra_provisioning_log', "
-        "'entra_directory_audit', 'google_reports')"
+        "'entra_directory_audit', 'google_reports', 'scim_push')"
     ],
     "missing_path.yaml": ["missing_path.yaml:4: sources[0].path: Field required"],
     "unknown_app.yaml": [
