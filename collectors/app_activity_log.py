@@ -14,7 +14,7 @@ from pydantic import Field
 
 from collectors._config import FileSourceConfig
 from collectors._lines import LineFileCollector
-from collectors.base import CollectorKind
+from collectors.base import BuildContext, CollectorKind
 from collectors.scimlog.timestamps import parse_json_ts as parse_timestamp
 from monitor.events import ActivityRecord, Record, Rejected, RejectReason
 
@@ -58,7 +58,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def build(config: Config, *, name: str, base_dir: Path) -> LineFileCollector:
+def build(config: Config, *, name: str, base_dir: Path, context: BuildContext) -> LineFileCollector:
     app = config.app
 
     def parse(line: bytes) -> Record | Rejected:

@@ -17,13 +17,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
+from monitor.clock import Clock, SystemClock
 from monitor.events import Record, RejectReason
 
-__all__ = ["Batch", "Collector", "CollectorError", "CollectorKind"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Batch", "BuildContext", "Collector", "CollectorError", "CollectorKind"]
 
 
 class CollectorError(Exception):
@@ -73,6 +77,15 @@ class Collector(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class BuildContext:
+    """What a live source needs from its host: time (fake in tests) and, for HTTP sources, the
+    transport (None: the real network; tests pass an in-process fake server)."""
+
+    clock: Clock
+    transport: httpx.BaseTransport | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CollectorKind:
     """A registry entry: the config `type`, its model, and how to build a collector from it."""
 
@@ -85,5 +98,13 @@ class CollectorKind:
         suffix = getattr(config, "app", None) or getattr(config, "application", None)
         return f"{self.type}/{suffix}" if suffix else self.type
 
-    def make(self, config: BaseModel, *, name: str, base_dir: Path) -> Collector:
-        return self.build(config, name=name, base_dir=base_dir)
+    def make(
+        self,
+        config: BaseModel,
+        *,
+        name: str,
+        base_dir: Path,
+        context: BuildContext | None = None,
+    ) -> Collector:
+        context = context or BuildContext(clock=SystemClock())
+        return self.build(config, name=name, base_dir=base_dir, context=context)

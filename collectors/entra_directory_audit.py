@@ -13,7 +13,7 @@ from typing import Literal
 from collectors._config import FileSourceConfig
 from collectors._idp import record_reader
 from collectors._records_file import RecordsFileCollector
-from collectors.base import CollectorKind
+from collectors.base import BuildContext, CollectorKind
 
 __all__ = ["KIND", "Config"]
 
@@ -28,7 +28,9 @@ def _fields(raw: Mapping[str, object]) -> tuple[object, object]:
     return raw.get("activityDateTime"), raw.get("id")
 
 
-def build(config: Config, *, name: str, base_dir: Path) -> RecordsFileCollector:
+def build(
+    config: Config, *, name: str, base_dir: Path, context: BuildContext
+) -> RecordsFileCollector:
     return RecordsFileCollector(
         name=name, path=base_dir / config.path, read=record_reader("entra_directory_audit", _fields)
     )

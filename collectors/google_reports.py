@@ -16,7 +16,7 @@ from pydantic import Field
 from collectors._config import FileSourceConfig
 from collectors._idp import record_reader
 from collectors._records_file import RecordsFileCollector
-from collectors.base import CollectorKind
+from collectors.base import BuildContext, CollectorKind
 
 __all__ = ["KIND", "Config"]
 
@@ -38,7 +38,9 @@ def _fields(raw: Mapping[str, object]) -> tuple[object, object]:
     return time, (f"{time}/{qualifier}" if time is not None and qualifier is not None else None)
 
 
-def build(config: Config, *, name: str, base_dir: Path) -> RecordsFileCollector:
+def build(
+    config: Config, *, name: str, base_dir: Path, context: BuildContext
+) -> RecordsFileCollector:
     kind = f"google_reports/{config.application}"
     return RecordsFileCollector(
         name=name, path=base_dir / config.path, read=record_reader(kind, _fields)

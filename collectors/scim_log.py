@@ -14,7 +14,7 @@ from pydantic import Field
 
 from collectors._config import FileSourceConfig
 from collectors._lines import LineFileCollector
-from collectors.base import CollectorKind
+from collectors.base import BuildContext, CollectorKind
 from collectors.scimlog import parse_line
 from monitor.events import Record, Rejected, ScimRequest
 
@@ -36,7 +36,7 @@ class Config(FileSourceConfig):
     )
 
 
-def build(config: Config, *, name: str, base_dir: Path) -> LineFileCollector:
+def build(config: Config, *, name: str, base_dir: Path, context: BuildContext) -> LineFileCollector:
     app = config.app
 
     def parse(line: bytes) -> Record | Rejected:

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from collectors._config import StrictModel
-from collectors.base import Batch, CollectorKind
+from collectors.base import Batch, BuildContext, CollectorKind
 
 __all__ = ["KIND", "Config", "PushCollector"]
 
@@ -58,7 +58,7 @@ class PushCollector:
         return None
 
 
-def build(config: Config, *, name: str, base_dir: Path) -> PushCollector:
+def build(config: Config, *, name: str, base_dir: Path, context: BuildContext) -> PushCollector:
     return PushCollector(name)
 
 

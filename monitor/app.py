@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import uvicorn
 from prometheus_client import CollectorRegistry
 
+from collectors.base import BuildContext
 from monitor import __version__
 from monitor.api import create_api
 from monitor.clock import Clock, SystemClock
@@ -88,7 +89,12 @@ class App:
         self.api = create_api(self)
 
     def _worker(self, spec: SourceSpec) -> SourceWorker:
-        collector = spec.kind.make(spec.config, name=spec.name, base_dir=self.config.base_dir)
+        collector = spec.kind.make(
+            spec.config,
+            name=spec.name,
+            base_dir=self.config.base_dir,
+            context=BuildContext(clock=self.clock),
+        )
         return SourceWorker(
             spec=spec,
             collector=collector,

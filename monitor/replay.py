@@ -49,7 +49,7 @@ def _path(config: Config, spec: SourceSpec) -> str:
 
 def _files(config: Config) -> list[SourceSpec]:
     """The sources a replay reads: those backed by a file (pushed sources have none)."""
-    return [spec for spec in config.sources if hasattr(spec.config, "path")]
+    return [spec for spec in config.sources if getattr(spec.config, "path", None) is not None]
 
 
 def check_inputs(config: Config) -> None:

@@ -63,7 +63,17 @@ class SourceWorker:
         self._collector.close()
 
     def step(self) -> float:
-        """One poll; returns how long to wait before the next one."""
+        """One poll; returns how long to wait before the next one.
+
+        A collector that knows better (a rate-limited API says when it may be called again)
+        exposes `wait_hint()`; a number from it replaces the poll interval and the backoff.
+        """
+        delay = self._poll_once()
+        hint = getattr(self._collector, "wait_hint", None)
+        wait = hint() if callable(hint) else None
+        return delay if wait is None else max(float(wait), 0.0)
+
+    def _poll_once(self) -> float:
         name = self.spec.name
         try:
             if not self._restored:

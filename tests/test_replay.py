@@ -198,3 +198,20 @@ def test_rejected_lines_are_logged_by_reason_without_their_content(
     assert "skipped 3 unreadable lines" in message
     assert "invalid_json: 1" in message and "bad_status: 1" in message
     assert "s3cr3t" not in message
+
+
+def test_live_only_sources_are_skipped_by_replay(tmp_path: Path) -> None:
+    """A polled API or a push endpoint has no file to replay; the files still are."""
+    (tmp_path / "hr.log").write_text(
+        json.dumps({"ts": "2027-01-01T00:00:00Z", "method": "GET", "path": "/Users", "status": 200})
+        + "\n"
+    )
+    config = tmp_path / "scimwatch.yaml"
+    config.write_text(
+        "apps: [{name: hr, idp: okta}]\nsources:\n"
+        "  - {type: scim_log, app: hr, path: hr.log}\n"
+        "  - {type: okta_system_log, url: 'https://acme.okta.com', token_env: OKTA_TOKEN}\n"
+        "  - {type: scim_push, app: hr, token_env: PUSH_TOKEN}\n"
+    )
+    data = run_replay(config, tmp_path / "report.json")
+    assert data["requests"] == {"hr": {"ok": 1}}

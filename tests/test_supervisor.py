@@ -13,6 +13,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Connection
 
+from collectors.base import CollectorError
 from monitor.clock import FakeClock
 from monitor.config import Config, parse
 from monitor.events import RequestKey
@@ -142,3 +143,55 @@ def test_run_stops_when_asked(config: Config, tmp_path: Path, clock: FakeClock) 
 def test_backoff_doubles_and_caps() -> None:
     assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
     assert backoff_seconds(30) == 60.0
+
+
+class Throttled:
+    """A collector that reports when it may be polled again, like a rate-limited API."""
+
+    name = "scim_log/hr"
+
+    def __init__(self) -> None:
+        self.hint: float | None = None
+        self.refuse = False
+
+    def restore(self, checkpoint: Mapping[str, object] | None) -> None:
+        return None
+
+    def poll(self, *, final: bool = False) -> None:
+        if self.refuse:
+            raise CollectorError("rate_limited", "HTTP 429 E0000047")
+
+    def wait_hint(self) -> float | None:
+        return self.hint
+
+    def close(self) -> None:
+        return None
+
+
+def test_wait_hint_replaces_the_poll_interval_and_the_backoff(
+    config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    metrics = Metrics(CollectorRegistry())
+    collector = Throttled()
+    worker = SourceWorker(
+        spec=config.sources[0],
+        collector=collector,
+        ingestor=Ingestor(config=config, store=store, metrics=metrics, clock=clock),
+        store=store,
+        metrics=metrics,
+        clock=clock,
+        stop=threading.Event(),
+        poll_interval=2.0,
+    )
+    assert worker.step() == 2.0  # no hint: the poll interval
+    collector.hint = 37.5
+    assert worker.step() == 37.5
+    collector.hint = -3.0  # the window already reset
+    assert worker.step() == 0.0
+    collector.refuse, collector.hint = True, 42.0
+    assert worker.step() == 42.0  # not the 1 s backoff: the server said when
+    labels = {"collector": "scim_log/hr", "reason": "rate_limited"}
+    assert value(metrics, "scimwatch_collector_errors_total", labels) == 1
+    collector.hint = None
+    assert worker.step() == 2.0  # second failure, no hint: exponential backoff

@@ -17,7 +17,7 @@ def read_records(path: Path, source_type: str, options: dict[str, str]) -> list[
     """Every record the `source_type` collector reads from `path`; none may be rejected."""
     kind = kind_of(source_type)
     config = kind.config(type=source_type, path=path, **options)
-    collector = kind.build(config, name=source_type, base_dir=path.parent)
+    collector = kind.make(config, name=source_type, base_dir=path.parent)
     collector.restore(None)
     batch = collector.poll(final=True)
     assert batch is not None, f"{path} gave no batch"

@@ -1,0 +1,223 @@
+"""A fake Okta org serving `GET /api/v1/logs` the way the System Log reference documents it.
+
+Why a fake server and not canned responses: the collector's cursor, rate-limit and error
+handling only mean something against a server that keeps state (a persisted log that grows,
+opaque `after` cursors, a per-minute request budget). Behaviour follows
+/work/shared/reference/idp-audit-apis.md section 1 (1.2-1.6, checklist 1.12):
+
+- SSWS auth; anything else gets 401 `E0000011`.
+- Polling requests (no `until`, ASCENDING) filter by *persistence* time and always carry a
+  `rel="next"` link, even on an empty page; bounded requests (`until` set) filter and sort
+  by `published` and omit `next` on the last page.
+- `since` + `after`, `limit` outside 0-1000, bad dates and `since` over 180 days ago: 400.
+- `X-Rate-Limit-*` on every response; over the per-window limit: 429 `E0000047`.
+- Scripted faults (`fail_next`): 5xx, a body that is not a JSON array, a concurrent-limit 429.
+
+Time comes from the injected clock, so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from monitor.clock import Clock
+
+__all__ = ["FakeOkta", "SyncASGITransport", "event", "utc"]
+
+WINDOW = 60.0  # Okta's limits are per minute
+MAX_SINCE_AGE = 180 * 86400
+
+
+def event(uuid: str, published: str, **extra: Any) -> dict[str, Any]:
+    """A LogEvent with nulls where real payloads have them and an unknown extra key."""
+    return {
+        "uuid": uuid,
+        "published": published,
+        "eventType": "user.lifecycle.deactivate",
+        "version": "0",
+        "severity": "INFO",
+        "legacyEventType": None,
+        "displayMessage": None,
+        "actor": {"id": "00uadmin", "type": "User", "detailEntry": None},
+        "client": None,
+        "outcome": {"result": "SUCCESS", "reason": None},
+        "target": None,
+        "futureField": {"added": "later"},
+        **extra,
+    }
+
+
+def _error(status: int, code: str, summary: str, headers: dict[str, str]) -> Response:
+    body = {
+        "errorCode": code,
+        "errorSummary": summary,
+        "errorLink": code,
+        "errorId": "oaeFAKE",
+        "errorCauses": [],
+    }
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def _parse_time(value: str) -> float | None:
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp.timestamp() if stamp.tzinfo else None
+
+
+@dataclass
+class FakeOkta:
+    """The org's log plus the knobs tests turn; `app` is the ASGI application."""
+
+    clock: Clock
+    token: str
+    rate_limit: int = 20
+    events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (persisted, event)
+    fail_next: list[str] = field(default_factory=list)  # "500", "bad_page", "concurrent"
+    requests: Counter[int] = field(default_factory=Counter)  # window start -> requests
+    seen_auth: list[str] = field(default_factory=list)
+    seen_urls: list[str] = field(default_factory=list)
+
+    def add(self, *items: dict[str, Any]) -> None:
+        """Persist events now (in the order given, whatever their `published`)."""
+        now = self.clock.now()
+        self.events.extend((now, item) for item in items)
+
+    @property
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/api/v1/logs", self._logs, methods=["GET"])])
+
+    def _window(self) -> tuple[int, dict[str, str]]:
+        start = math.floor(self.clock.now() / WINDOW) * WINDOW
+        self.requests[int(start)] += 1
+        used = self.requests[int(start)]
+        headers = {
+            "X-Rate-Limit-Limit": str(self.rate_limit),
+            "X-Rate-Limit-Remaining": str(max(self.rate_limit - used, 0)),
+            "X-Rate-Limit-Reset": str(int(start + WINDOW)),
+        }
+        return used, headers
+
+    async def _logs(self, request: Request) -> Response:
+        used, headers = self._window()
+        self.seen_auth.append(request.headers.get("authorization", ""))
+        self.seen_urls.append(str(request.url))
+        if request.headers.get("authorization") != f"SSWS {self.token}":
+            return _error(401, "E0000011", "Invalid token provided", headers)
+        if used > self.rate_limit:
+            summary = "API call exceeded rate limit due to too many requests."
+            return _error(429, "E0000047", summary, headers)
+        fault = self.fail_next.pop(0) if self.fail_next else None
+        if fault == "concurrent":
+            headers.update({"X-Rate-Limit-Limit": "0", "X-Rate-Limit-Remaining": "0"})
+            summary = "API call exceeded rate limit due to too many requests."
+            return _error(429, "E0000047", summary, headers)
+        if fault == "500":
+            return _error(500, "E0000009", "Your last request took too long to complete.", headers)
+        if fault == "bad_page":
+            return Response(b'{"not": "a page"}', 200, headers, media_type="application/json")
+        return self._page(request, headers)
+
+    def _page(self, request: Request, headers: dict[str, str]) -> Response:
+        query = request.query_params
+        since, until, after = query.get("since"), query.get("until"), query.get("after")
+        limit = int(query.get("limit", "100")) if query.get("limit", "100").isdigit() else -1
+        if since is not None and after is not None:
+            return _error(400, "E0000001", "Api validation failed: since and after", headers)
+        if not 0 <= limit <= 1000:
+            return _error(400, "E0000001", "Api validation failed: limit", headers)
+        bounds = [_parse_time(value) for value in (since, until) if value is not None]
+        if any(bound is None for bound in bounds):
+            return _error(400, "E0000001", "The date format is not recognized", headers)
+        since_at = _parse_time(since) if since else self.clock.now() - 7 * 86400
+        if since_at is not None and since_at < self.clock.now() - MAX_SINCE_AGE:
+            summary = "Invalid parameter: The since parameter is over 180 days prior."
+            return _error(400, "E0000053", summary, headers)
+        if until is not None:
+            return self._bounded(
+                request, since_at or 0.0, _parse_time(until) or 0.0, limit, headers
+            )
+        start = self._cursor(after) if after else self._first_persisted(since_at or 0.0)
+        if start is None:
+            return _error(400, "E0000001", "Api validation failed: after", headers)
+        page = [item for _, item in self.events[start : start + limit]]
+        next_query = {"limit": limit, "sortOrder": "ASCENDING", "after": f"{start + len(page)}_1"}
+        links = [self._link(request, dict(query), "self"), self._link(request, next_query, "next")]
+        return self._json(page, headers, links)
+
+    def _bounded(
+        self, request: Request, since: float, until: float, limit: int, headers: dict[str, str]
+    ) -> Response:
+        """Bounded mode: by `published`, finite pages, no `next` after the last one."""
+        chosen = sorted(
+            (
+                item
+                for _, item in self.events
+                if since <= (_parse_time(item["published"]) or 0) < until
+            ),
+            key=lambda item: str(item["published"]),
+        )
+        start = self._cursor(request.query_params.get("after", "0_1")) or 0
+        page = chosen[start : start + limit]
+        links = [self._link(request, dict(request.query_params), "self")]
+        if start + limit < len(chosen):
+            query = {**request.query_params, "after": f"{start + limit}_1"}
+            query.pop("since", None)
+            links.append(self._link(request, query, "next"))
+        return self._json(page, headers, links)
+
+    def _first_persisted(self, since: float) -> int:
+        return next((i for i, (at, _) in enumerate(self.events) if at >= since), len(self.events))
+
+    def _cursor(self, after: str) -> int | None:
+        head = after.split("_", 1)[0]
+        return int(head) if head.isdigit() and int(head) <= len(self.events) else None
+
+    @staticmethod
+    def _link(request: Request, query: dict[str, Any], rel: str) -> str:
+        base = str(request.base_url).rstrip("/")
+        return f'<{base}/api/v1/logs?{urlencode(query)}>; rel="{rel}"'
+
+    @staticmethod
+    def _json(page: list[dict[str, Any]], headers: dict[str, str], links: list[str]) -> Response:
+        response = Response(orjson.dumps(page), 200, headers, media_type="application/json")
+        for link in links:
+            response.headers.append("link", link)
+        return response
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """Runs an ASGI app in-process for a sync `httpx.Client` (httpx.ASGITransport is async)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return asyncio.run(self._handle(request))
+
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
+        copy = httpx.Request(
+            request.method, request.url, headers=request.headers, content=request.read()
+        )
+        response = await self._inner.handle_async_request(copy)
+        body = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+
+def utc(seconds: float) -> str:
+    """RFC 3339 with milliseconds, as Okta writes `published`."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
