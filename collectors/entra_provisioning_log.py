@@ -1,40 +1,39 @@
 """Microsoft Graph provisioning logs (`type: entra_provisioning_log`): `provisioningObjectSummary`.
 
 API: https://learn.microsoft.com/en-us/graph/api/resources/provisioningobjectsummary ; records are
-keyed by `id` for dedupe. This version reads exported pages (`{"value": [...]}`) or JSON lines.
+keyed by `id` for dedupe. Read from exported pages (`{"value": [...]}`) or JSON lines (`path`), or
+polled live from `GET /v1.0/auditLogs/provisioning` (`tenant_id`, see `collectors._graph_poll`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from collectors._config import FileSourceConfig
-from collectors._idp import record_reader
+from collectors._graph_poll import GraphLogPoller
+from collectors._graph_source import GraphSourceConfig, build_graph_source
 from collectors._records_file import RecordsFileCollector
 from collectors.base import BuildContext, CollectorKind
 
 __all__ = ["KIND", "Config"]
 
 
-class Config(FileSourceConfig):
-    """Entra provisioning log records (Graph `auditLogs/provisioning`) exported to a file."""
+class Config(GraphSourceConfig):
+    """Entra provisioning log records (Graph `auditLogs/provisioning`), exported or live."""
 
     type: Literal["entra_provisioning_log"]
 
 
-def _fields(raw: Mapping[str, object]) -> tuple[object, object]:
-    return raw.get("activityDateTime"), raw.get("id")
-
-
 def build(
     config: Config, *, name: str, base_dir: Path, context: BuildContext
-) -> RecordsFileCollector:
-    return RecordsFileCollector(
+) -> RecordsFileCollector | GraphLogPoller:
+    return build_graph_source(
+        config,
+        kind="entra_provisioning_log",
+        collection="provisioning",
         name=name,
-        path=base_dir / config.path,
-        read=record_reader("entra_provisioning_log", _fields),
+        base_dir=base_dir,
+        context=context,
     )
 
 
