@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Sequence
 
+import httpx
 import uvicorn
 from prometheus_client import CollectorRegistry
 
@@ -60,8 +61,10 @@ class App:
         clock: Clock | None = None,
         registry: CollectorRegistry | None = None,
         store: Store | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.settings = settings
+        self._transport = transport  # tests route the pollers to fake vendor APIs
         self.config = config
         self.clock = clock or SystemClock()
         self.registry = registry or CollectorRegistry()
@@ -93,7 +96,7 @@ class App:
             spec.config,
             name=spec.name,
             base_dir=self.config.base_dir,
-            context=BuildContext(clock=self.clock),
+            context=BuildContext(clock=self.clock, transport=self._transport),
         )
         return SourceWorker(
             spec=spec,

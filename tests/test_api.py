@@ -182,6 +182,15 @@ def test_state_gauges(app: App, client: TestClient) -> None:
     assert f'scimwatch_findings_open{{app="tickets",type="digital_twin"}} {open_twins}.0' in text
     assert 'scimwatch_findings_total{app="wiki",type="vendor_quirk_rejected"} 1.0' in text
     assert "scimwatch_deprovision_lag_seconds_bucket" in text
+    lag = app.registry.get_sample_value(
+        "scimwatch_collector_lag_seconds", {"collector": "app_activity_log/crm"}
+    )
+    newest = app.store.newest_by_source()["app_activity_log/crm"]
+    assert lag == pytest.approx(app.clock.now() - newest)
+    events = app.registry.get_sample_value(
+        "scimwatch_collector_events_total", {"collector": "scim_log/chat"}
+    )
+    assert events == 710
 
 
 def test_resolved_twins_have_a_side_that_is_gone(app: App, client: TestClient) -> None:

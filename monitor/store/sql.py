@@ -253,6 +253,12 @@ class SqlStore:
             row["fields"] = json.loads(row["fields"])
         return rows, total
 
+    def newest_by_source(self) -> dict[str, float]:
+        """The newest event time each source has delivered."""
+        query = select(sources.c.name, sources.c.newest_ts).where(sources.c.newest_ts.is_not(None))
+        with self._connect() as conn:
+            return {name: float(ts) for name, ts in conn.execute(query)}
+
     def pending_deprovisions(self) -> list[tuple[str, float]]:
         """(app, requested_at) of every deprovision not confirmed yet."""
         query = select(deprovisions.c.app, deprovisions.c.requested_at).where(

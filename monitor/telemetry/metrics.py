@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from monitor.events import RejectReason
 from monitor.telemetry.histogram import BulkHistogram
 from monitor.telemetry.state import (
+    COLLECTOR_LAG,
     DEPROVISIONS_OVERDUE,
     DEPROVISIONS_PENDING,
     FINDINGS_OPEN,
@@ -37,6 +38,7 @@ COLLECTOR_UP = "scimwatch_collector_up"
 COLLECTOR_LAST_SUCCESS = "scimwatch_collector_last_success_timestamp_seconds"
 COLLECTOR_ERRORS = "scimwatch_collector_errors_total"
 COLLECTOR_NEWEST_EVENT = "scimwatch_collector_newest_event_timestamp_seconds"
+COLLECTOR_EVENTS = "scimwatch_collector_events_total"
 BUILD_INFO = "scimwatch_build_info"
 DEPROVISION_LAG = "scimwatch_deprovision_lag_seconds"
 FINDINGS_TOTAL = "scimwatch_findings_total"
@@ -54,6 +56,8 @@ NAMES = (
     COLLECTOR_LAST_SUCCESS,
     COLLECTOR_ERRORS,
     COLLECTOR_NEWEST_EVENT,
+    COLLECTOR_EVENTS,
+    COLLECTOR_LAG,
     BUILD_INFO,
     DEPROVISION_LAG,
     FINDINGS_TOTAL,
@@ -151,6 +155,12 @@ class Metrics:
             ["collector"],
             registry=registry,
         )
+        self.collector_events = Counter(
+            _name(COLLECTOR_EVENTS),
+            "Records a collector delivered (lines or audit records).",
+            ["collector"],
+            registry=registry,
+        )
         self.deprovision_lag = Histogram(
             DEPROVISION_LAG,
             "IdP deprovision request to confirmed removal in the app.",
@@ -182,6 +192,7 @@ class Metrics:
         """Pre-create per-source series so a quiet source shows 0, not nothing."""
         for name in names:
             self.ingest_lines.labels(name)
+            self.collector_events.labels(name)
             self.collector_up.labels(name).set(0)
             for reason in RejectReason:
                 self.ingest_rejected.labels(name, reason.value)
@@ -193,6 +204,9 @@ class Metrics:
 
     def apply_source(self, source: str, summary: BatchSummary) -> None:
         self.ingest_lines.labels(source).inc(summary.units)
+        self.collector_events.labels(source).inc(
+            max(summary.units - sum(summary.rejected.values()), 0)
+        )
         _inc(self.ingest_rejected, {(source, r): n for r, n in summary.rejected.items()})
         if summary.newest_ts is not None:
             gauge = self.collector_newest_event.labels(source)

@@ -15,6 +15,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from monitor.store.base import Store, StoreError
 
 __all__ = [
+    "COLLECTOR_LAG",
     "DEPROVISIONS_OVERDUE",
     "DEPROVISIONS_PENDING",
     "FINDINGS_OPEN",
@@ -26,6 +27,7 @@ DEPROVISIONS_PENDING = "scimwatch_deprovisions_pending"
 OLDEST_PENDING = "scimwatch_deprovision_oldest_pending_seconds"
 DEPROVISIONS_OVERDUE = "scimwatch_deprovisions_overdue"
 FINDINGS_OPEN = "scimwatch_findings_open"
+COLLECTOR_LAG = "scimwatch_collector_lag_seconds"
 
 log = logging.getLogger("scimwatch.telemetry")
 
@@ -51,7 +53,7 @@ class StateCollector:
 
     def collect(self) -> Iterable[Metric]:
         families = self._families()
-        pending, oldest, overdue, open_ = families
+        pending, oldest, overdue, open_, lag = families
         try:
             now = self._now()
             rows = self._store.pending_deprovisions()
@@ -62,6 +64,8 @@ class StateCollector:
                 overdue.add_metric([app], sum(1 for age in waiting if age > self._slo(app)))
             for (app, kind), n in sorted(self._store.open_findings().items()):
                 open_.add_metric([app, kind], n)
+            for source, newest in sorted(self._store.newest_by_source().items()):
+                lag.add_metric([source], max(now - newest, 0.0))
         except StoreError as err:
             log.warning("state metrics unavailable: %s", err)
             return []
@@ -82,4 +86,9 @@ class StateCollector:
                 labels=["app"],
             ),
             GaugeMetricFamily(FINDINGS_OPEN, "Findings currently open.", labels=["app", "type"]),
+            GaugeMetricFamily(
+                COLLECTOR_LAG,
+                "Now minus the newest event a collector delivered (stale sources grow).",
+                labels=["collector"],
+            ),
         ]
