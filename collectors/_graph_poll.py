@@ -153,6 +153,8 @@ class GraphLogPoller:
             elif isinstance(record, IdpRecord) and self._fresh(record):
                 records.append(record)
         records.sort(key=lambda record: record.ts)
+        # Units are what is new: the overlap's re-reads are not input a second time.
+        batch.units = len(records) + sum(batch.rejected.values())
         self._forget_old()
         if self._newest is not None:
             batch.checkpoint = {"after": self._newest[1]}

@@ -69,7 +69,7 @@ class Resources:
                 )
             )
             return None
-        if ts < previous.last_seen:
+        if previous.representation is not None and ts < previous.last_seen:
             return previous  # an older representation arriving late teaches nothing new
         if values["representation"] == previous.representation and not created:
             self._update(app, sp_id, last_seen=ts)  # an import seeing it unchanged
