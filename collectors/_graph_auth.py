@@ -60,6 +60,13 @@ class GraphBudget:
         with self._lock:
             return self._wait(self._clock.now())
 
+    def headroom(self) -> float:
+        """Share of the tenant's request budget left in the current window."""
+        with self._lock:
+            now = self._clock.now()
+            self._wait(now)
+            return 0.0 if self._blocked_until > now else 1.0 - len(self._sent) / self._limit
+
     def block_for(self, seconds: float) -> None:
         """A 429's Retry-After holds for the whole tenant, not only the source that got it."""
         with self._lock:

@@ -102,6 +102,10 @@ class GraphLogPoller:
             return None
         return self._batch(items, len(response.content))
 
+    def headroom(self) -> float | None:
+        """Share of the tenant's shared request budget left in the current window."""
+        return self._budget.headroom()
+
     def close(self) -> None:
         self._client.close()
 

@@ -63,6 +63,7 @@ class OktaLogPoller:
         self._clock = clock
         self._since = since
         self._limit = limit
+        self._headroom: float | None = None  # share of the org's rate limit left, last seen
         self._share = share
         self._client = httpx.Client(
             transport=transport,
@@ -132,6 +133,10 @@ class OktaLogPoller:
             raise CollectorError("bad_request", f"{self.name}: {_describe(response)}")
         return response
 
+    def headroom(self) -> float | None:
+        """Share of Okta's X-Rate-Limit-Limit still remaining in the window, as last reported."""
+        return self._headroom
+
     def _budget(self, response: httpx.Response, now: float) -> None:
         """Stop for this window before the next request would exceed our share of the limit."""
         limit = _number(response, "X-Rate-Limit-Limit")
@@ -139,6 +144,7 @@ class OktaLogPoller:
         reset = _number(response, "X-Rate-Limit-Reset")
         if limit is None or remaining is None or reset is None:
             return
+        self._headroom = max(remaining, 0.0) / limit if limit > 0 else None
         if remaining - 1 < (1.0 - self._share) * limit and reset > now:
             self._resume_at = reset
             log.info("source %s: rate-limit share used, pausing until the window resets", self.name)

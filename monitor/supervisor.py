@@ -89,8 +89,16 @@ class SourceWorker:
             return self._failed("internal", type(err).__name__)
         self._failures = 0
         self._metrics.collector_up.labels(name).set(1)
+        self._headroom(name)
         self._metrics.collector_last_success.labels(name).set(self._clock.now())
         return 0.0 if batch is not None else self._poll_interval
+
+    def _headroom(self, name: str) -> None:
+        """Pollers that know their vendor's rate limit report how much of it is left."""
+        report = getattr(self._collector, "headroom", None)
+        value = report() if callable(report) else None
+        if isinstance(value, int | float):
+            self._metrics.collector_headroom.labels(name).set(value)
 
     def _failed(self, reason: str, message: str) -> float:
         self._failures += 1

@@ -211,6 +211,9 @@ def test_live_sources_reach_replays_answers_within_rate_limits(tmp_path: Path) -
     # rate limits: Okta's share (half of 20 a minute) and Graph's 5 per 10 s were never exceeded
     assert max(fakes.okta.requests.values()) <= 10
     assert fakes.graph.throttled == 0
+    for source in ("okta_system_log", "entra_provisioning_log", "entra_directory_audit"):
+        headroom = _sample(app, "scimwatch_collector_rate_limit_headroom_ratio", source)
+        assert headroom is not None and 0.0 <= headroom <= 1.0, source
 
     # a dead API: Okta answers 500 from now on; it shows as down and falling behind, and
     # the other sources carry on

@@ -39,6 +39,7 @@ COLLECTOR_LAST_SUCCESS = "scimwatch_collector_last_success_timestamp_seconds"
 COLLECTOR_ERRORS = "scimwatch_collector_errors_total"
 COLLECTOR_NEWEST_EVENT = "scimwatch_collector_newest_event_timestamp_seconds"
 COLLECTOR_EVENTS = "scimwatch_collector_events_total"
+COLLECTOR_HEADROOM = "scimwatch_collector_rate_limit_headroom_ratio"
 BUILD_INFO = "scimwatch_build_info"
 DEPROVISION_LAG = "scimwatch_deprovision_lag_seconds"
 FINDINGS_TOTAL = "scimwatch_findings_total"
@@ -57,6 +58,7 @@ NAMES = (
     COLLECTOR_ERRORS,
     COLLECTOR_NEWEST_EVENT,
     COLLECTOR_EVENTS,
+    COLLECTOR_HEADROOM,
     COLLECTOR_LAG,
     BUILD_INFO,
     DEPROVISION_LAG,
@@ -158,6 +160,12 @@ class Metrics:
         self.collector_events = Counter(
             _name(COLLECTOR_EVENTS),
             "Records a collector delivered (lines or audit records).",
+            ["collector"],
+            registry=registry,
+        )
+        self.collector_headroom = Gauge(
+            COLLECTOR_HEADROOM,
+            "Share of the vendor API's rate limit a poller may still use.",
             ["collector"],
             registry=registry,
         )
