@@ -27,10 +27,11 @@ import orjson
 from google.auth import exceptions as google_errors
 
 from collectors._google_auth import DelegatedToken, TokenEndpointBusy, TokenRefused
-from collectors._records_file import RecordReader
+from collectors._pacing import Pacing
+from collectors._records_file import RecordReader, read_items
 from collectors.base import Batch, CollectorError
 from monitor.clock import Clock
-from monitor.events import Record, Rejected, RejectReason
+from monitor.events import Record
 
 __all__ = ["GoogleReportsPoller"]
 
@@ -72,9 +73,8 @@ class GoogleReportsPoller:
         self._items: list[object] = []
         self._page_token: str | None = None
         self._size = 0
-        self._resume_at: float | None = None
+        self._pacing = Pacing(clock)
         self._failures = 0
-        self._caught_up = False
 
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
         """Resume after the last committed window; a window read halfway is read again."""
@@ -82,22 +82,14 @@ class GoogleReportsPoller:
         if end is not None:
             self._end = end
         self._window, self._items, self._page_token, self._size = None, [], None, 0
-        self._caught_up = False
+        self._pacing.caught_up = False
 
     def wait_hint(self) -> float | None:
-        """Seconds until the next request is allowed; None when only the poll interval applies."""
-        if self._resume_at is None:
-            return None
-        return max(self._resume_at - self._clock.now(), 0.0)
+        return self._pacing.wait_hint()
 
     def poll(self, *, final: bool = False) -> Batch | None:
         now = self._clock.now()
-        if self._resume_at is not None:
-            if now < self._resume_at:
-                return None
-            self._resume_at = None
-        if self._caught_up:
-            self._caught_up = False
+        if self._pacing.hold(now):
             return None
         if self._window is None:
             self._window = self._next_window(now)
@@ -169,7 +161,7 @@ class GoogleReportsPoller:
         retry_after = response.headers.get("Retry-After") if response is not None else None
         if retry_after is not None and retry_after.isdigit():
             wait = max(float(retry_after), 1.0)
-        self._resume_at = self._clock.now() + wait
+        self._pacing.resume_at = self._clock.now() + wait
         return CollectorError("rate_limited", f"{self.name}: {text}")
 
     def _finish(self) -> Batch:
@@ -178,19 +170,10 @@ class GoogleReportsPoller:
         items, size = self._items, self._size
         self._window, self._items, self._size = None, [], 0
         self._end = end
-        self._caught_up = end - start < _MAX_WINDOW  # a capped window: the next one follows
+        self._pacing.caught_up = end - start < _MAX_WINDOW  # a capped window: the next one follows
         records: list[Record] = []
         batch = Batch(records=records, checkpoint={"end": _stamp(end)}, units=len(items), size=size)
-        for item in items:
-            record = self._read(item) if isinstance(item, dict) else None
-            if record is None:
-                batch.rejected[RejectReason.UNKNOWN_FORMAT] += 1
-                batch.examples.setdefault(RejectReason.UNKNOWN_FORMAT, "not an object")
-            elif isinstance(record, Rejected):
-                batch.rejected[record.reason] += 1
-                batch.examples.setdefault(record.reason, record.detail)
-            else:
-                records.append(record)
+        read_items(items, self._read, batch, records)
         records.sort(key=lambda record: record.ts)  # pages are newest first
         return batch
 

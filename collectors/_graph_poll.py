@@ -25,11 +25,11 @@ import httpx
 import orjson
 
 from collectors._graph_auth import ClientCredentials, GraphBudget
-from collectors._records_file import RecordReader
+from collectors._records_file import RecordReader, read_items
 from collectors.base import Batch, CollectorError
 from collectors.scimlog.timestamps import parse_json_ts as parse_timestamp
 from monitor.clock import Clock
-from monitor.events import IdpRecord, Record, Rejected, RejectReason
+from monitor.events import IdpRecord, Record
 
 __all__ = ["GraphLogPoller", "graph_time"]
 
@@ -146,16 +146,7 @@ class GraphLogPoller:
     def _batch(self, items: list[object], size: int) -> Batch:
         records: list[Record] = []
         batch = Batch(records=records, checkpoint={}, units=len(items), size=size)
-        for item in items:
-            record = self._read(item) if isinstance(item, dict) else None
-            if record is None:
-                batch.rejected[RejectReason.UNKNOWN_FORMAT] += 1
-                batch.examples.setdefault(RejectReason.UNKNOWN_FORMAT, "not an object")
-            elif isinstance(record, Rejected):
-                batch.rejected[record.reason] += 1
-                batch.examples.setdefault(record.reason, record.detail)
-            elif isinstance(record, IdpRecord) and self._fresh(record):
-                records.append(record)
+        read_items(items, self._read, batch, records, keep=self._fresh)
         records.sort(key=lambda record: record.ts)
         # Units are what is new: the overlap's re-reads are not input a second time.
         batch.units = len(records) + sum(batch.rejected.values())

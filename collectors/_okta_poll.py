@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import orjson
 
+from collectors._pacing import Pacing
 from collectors._records_file import RecordReader
 from collectors.base import Batch, CollectorError
 from monitor.clock import Clock
@@ -71,29 +72,20 @@ class OktaLogPoller:
             headers={"Authorization": f"SSWS {token.reveal()}", "Accept": "application/json"},
         )
         self._next: str | None = None
-        self._resume_at: float | None = None  # rate limiting: no request before this time
-        self._caught_up = False
+        self._pacing = Pacing(clock)
 
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
         """Resume from the stored `next` link; the rate-limit state is the server's, so it stays."""
         link = (checkpoint or {}).get("next")
         self._next = link if isinstance(link, str) and _origin(link) == self._origin else None
-        self._caught_up = False
+        self._pacing.caught_up = False
 
     def wait_hint(self) -> float | None:
-        """Seconds until the next request is allowed; None when only the poll interval applies."""
-        if self._resume_at is None:
-            return None
-        return max(self._resume_at - self._clock.now(), 0.0)
+        return self._pacing.wait_hint()
 
     def poll(self, *, final: bool = False) -> Batch | None:
         now = self._clock.now()
-        if self._resume_at is not None:
-            if now < self._resume_at:
-                return None
-            self._resume_at = None
-        if self._caught_up:
-            self._caught_up = False
+        if self._pacing.hold(now):
             return None
         response = self._get(self._next or self._first_url(now))
         self._budget(response, now)
@@ -101,7 +93,7 @@ class OktaLogPoller:
         link = response.links.get("next", {}).get("url")
         if not link or _origin(link) != self._origin:
             raise CollectorError("bad_page", f"{self.name}: response has no usable next link")
-        self._caught_up = 0 < len(items) < self._limit  # an empty page returns None anyway
+        self._pacing.caught_up = 0 < len(items) < self._limit  # an empty page returns None anyway
         if not items:
             return None  # keep the current next link: nothing to commit with a new one
         self._next = link
@@ -123,7 +115,7 @@ class OktaLogPoller:
         except httpx.TransportError as err:
             raise CollectorError("network", f"{self.name}: {type(err).__name__}") from None
         if response.status_code == 429:
-            self._resume_at = self._retry_at(response)
+            self._pacing.resume_at = self._retry_at(response)
             raise CollectorError("rate_limited", f"{self.name}: {_describe(response)}")
         if response.status_code in (401, 403):
             raise CollectorError("auth", f"{self.name}: {_describe(response)}")
@@ -146,7 +138,7 @@ class OktaLogPoller:
             return
         self._headroom = max(remaining, 0.0) / limit if limit > 0 else None
         if remaining - 1 < (1.0 - self._share) * limit and reset > now:
-            self._resume_at = reset
+            self._pacing.resume_at = reset
             log.info("source %s: rate-limit share used, pausing until the window resets", self.name)
 
     def _retry_at(self, response: httpx.Response) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import orjson
@@ -18,7 +18,7 @@ from collectors._lines import LineFileCollector
 from collectors.base import Batch, CollectorError
 from monitor.events import IdpRecord, Record, Rejected, RejectReason
 
-__all__ = ["RecordsFileCollector"]
+__all__ = ["RecordsFileCollector", "read_items"]
 
 RecordReader = Callable[[Mapping[str, object]], IdpRecord | Rejected]
 _PAGE_KEYS = ("value", "items")
@@ -134,20 +134,31 @@ class RecordsFileCollector:
 
     def _collect(self, items: list[object], batch: Batch, records: list[Record]) -> None:
         batch.units = len(items)
-        for item in items:
-            record = (
-                self._read(item)
-                if isinstance(item, dict)
-                else Rejected(RejectReason.UNKNOWN_FORMAT, "not an object")
-            )
-            if isinstance(record, Rejected):
-                batch.rejected[record.reason] += 1
-                batch.examples.setdefault(record.reason, record.detail)
-            else:
-                records.append(record)
+        read_items(items, self._read, batch, records)
 
     def close(self) -> None:
         self._lines.close()
+
+
+def read_items(
+    items: Iterable[object],
+    read: RecordReader,
+    batch: Batch,
+    records: list[Record],
+    keep: Callable[[IdpRecord], bool] | None = None,
+) -> None:
+    """Records of an API page or an export: unreadable items are counted in `batch` by reason;
+    `keep` may drop records (a poller's overlap re-reads)."""
+    for item in items:
+        record = read(item) if isinstance(item, dict) else _NOT_AN_OBJECT
+        if isinstance(record, Rejected):
+            batch.rejected[record.reason] += 1
+            batch.examples.setdefault(record.reason, record.detail)
+        elif keep is None or keep(record):
+            records.append(record)
+
+
+_NOT_AN_OBJECT = Rejected(RejectReason.UNKNOWN_FORMAT, "not an object")
 
 
 def _is_record(doc: object) -> bool:
