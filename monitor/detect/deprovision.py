@@ -90,6 +90,15 @@ class Deprovisions:
                 deprovisions.insert().values(app=app, person=person, confirmed_at=None, **values)
             )
         elif row.requested_at is not None and row.requested_at <= ts:
+            if row.sp_id is None and target is not None:
+                # Requested before the account was seen: it is known now, and its own log
+                # (when it has bodies) is the evidence that counts.
+                self.conn.execute(
+                    deprovisions.update()
+                    .where(where)
+                    .values(sp_id=target, user_name=user_name, user_key=user_key)
+                )
+                self._confirm(app, person, target, row.requested_at)
             return  # already requested earlier in this cycle
         else:
             self.conn.execute(deprovisions.update().where(where).values(**values))

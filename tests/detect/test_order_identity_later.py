@@ -1,0 +1,112 @@
+"""Order independence: the IdP's removal arrives before the SCIM log shows the account at all."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from collectors.base import Batch
+from collectors.scimlog import parse_line
+from monitor.clock import FakeClock
+from monitor.config import parse
+from monitor.events import IdpRecord, Record, ScimRequest
+from monitor.ingest import Ingestor
+from monitor.store import SqlStore
+from monitor.telemetry.metrics import Metrics
+
+APP_ID = "0oaTicketsApp"
+USER = "00uPersonOne000000001"
+
+
+def okta(uuid: str, published: str, event_type: str, *targets: dict[str, str]) -> IdpRecord:
+    raw = {
+        "uuid": uuid,
+        "published": published,
+        "eventType": event_type,
+        "outcome": {"result": "SUCCESS"},
+        "target": list(targets),
+    }
+    ts = datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp()
+    return IdpRecord(ts=ts, kind="okta_system_log", key=uuid, raw=raw)
+
+
+PERSON = {"id": USER, "type": "User", "alternateId": "pia@example.com"}
+APPINST = {"id": APP_ID, "type": "AppInstance", "alternateId": "Tickets"}
+
+
+def scim(line: dict[str, object]) -> ScimRequest:
+    record = parse_line(json.dumps(line).encode())
+    assert isinstance(record, ScimRequest)
+    record.app = "tickets"
+    return record
+
+
+def test_account_seen_after_the_idp_removal_takes_over_the_deprovision(tmp_path: Path) -> None:
+    config = parse(
+        f"apps: [{{name: tickets, idp: okta, okta_app_id: {APP_ID}}}]\n"
+        "sources:\n  - {type: scim_log, app: tickets, path: t.log}\n"
+        "  - {type: okta_system_log, path: okta.json}\n",
+        source="x.yaml",
+        base_dir=tmp_path,
+    )
+    store = SqlStore(f"sqlite:///{tmp_path / 'db'}")
+    ingestor = Ingestor(
+        config=config, store=store, metrics=Metrics(CollectorRegistry()), clock=FakeClock()
+    )
+    scim_spec, okta_spec = config.sources
+
+    def feed(spec: object, records: list[Record]) -> None:
+        ingestor.ingest(spec, Batch(records=records, checkpoint={}, units=len(records)))  # type: ignore[arg-type]
+
+    # The IdP's whole story is read first: assigned, pushed, deactivated, deprovisioned.
+    feed(
+        okta_spec,
+        [
+            okta(
+                "e1", "2031-01-01T09:00:00.000Z", "application.user_membership.add", APPINST, PERSON
+            ),
+            okta("e2", "2031-01-01T10:00:00.000Z", "user.lifecycle.deactivate", PERSON),
+            okta(
+                "e3",
+                "2031-01-01T10:00:30.000Z",
+                "application.provision.user.deactivate",
+                APPINST,
+                PERSON,
+            ),
+        ],
+    )
+    # Then the SCIM log: the account's creation (with bodies) and its disable.
+    user = {"id": "sp-1", "userName": "pia@example.com", "externalId": USER, "active": True}
+    feed(
+        scim_spec,
+        [
+            scim(
+                {
+                    "ts": "2031-01-01T09:00:05Z",
+                    "method": "POST",
+                    "path": "/scim/v2/Users",
+                    "status": 201,
+                    "request_body": {**user, "id": None},
+                    "response_body": user,
+                }
+            ),
+            scim(
+                {
+                    "ts": "2031-01-01T10:00:40Z",
+                    "method": "PATCH",
+                    "path": "/scim/v2/Users/sp-1",
+                    "status": 200,
+                    "request_body": {"Operations": [{"op": "replace", "value": {"active": False}}]},
+                    "response_body": {**user, "active": False},
+                }
+            ),
+        ],
+    )
+    (row,) = store.deprovision_rows()
+    assert row["sp_id"] == "sp-1" and row["user_name"] == "pia@example.com"
+    assert row["requested_at"] == okta("x", "2031-01-01T10:00:00.000Z", "x").ts
+    assert row["confirmed_at"] - row["requested_at"] == 40.0  # the SCIM disable, not the IdP claim
+    store.close()
