@@ -12,8 +12,10 @@ Why this shape (idp-audit-apis.md 1.3, 1.6, 1.11):
 - `/api/v1/logs` shares one per-minute bucket with every other consumer in the org, so the
   poller keeps to `share` of `X-Rate-Limit-Limit` and never sleeps: it says when it may poll
   again through `wait_hint()`, and the supervisor waits.
-- The SSWS token goes only into the `Authorization` header and only to the configured origin;
-  error messages carry status, Okta error code and summary, never a header.
+- The credential (`collectors._okta_auth`: an SSWS token or an OAuth bearer token) goes only
+  into the `Authorization` header and only to the configured origin, asked for per request so a
+  bearer token can be renewed; a 401/403 drops a cached token. Error messages carry status, Okta
+  error code and summary, never a header.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import orjson
 
+from collectors._okta_auth import OktaAuth
 from collectors._pacing import Pacing
 from collectors._records_file import RecordReader
 from collectors.base import Batch, CollectorError
 from monitor.clock import Clock
 from monitor.events import Record, Rejected, RejectReason
-from monitor.secret import Secret
 
 __all__ = ["OktaLogPoller"]
 
@@ -49,7 +51,7 @@ class OktaLogPoller:
         *,
         name: str,
         url: str,
-        token: Secret,
+        auth: OktaAuth,
         read: RecordReader,
         clock: Clock,
         since: datetime | None = None,
@@ -66,10 +68,9 @@ class OktaLogPoller:
         self._limit = limit
         self._headroom: float | None = None  # share of the org's rate limit left, last seen
         self._share = share
+        self._auth = auth
         self._client = httpx.Client(
-            transport=transport,
-            timeout=_TIMEOUT,
-            headers={"Authorization": f"SSWS {token.reveal()}", "Accept": "application/json"},
+            transport=transport, timeout=_TIMEOUT, headers={"Accept": "application/json"}
         )
         self._next: str | None = None
         self._pacing = Pacing(clock)
@@ -110,14 +111,16 @@ class OktaLogPoller:
         return f"{self._base}/api/v1/logs?{query}"
 
     def _get(self, url: str) -> httpx.Response:
+        authorization = self._auth.header(self._client)
         try:
-            response = self._client.get(url)
+            response = self._client.get(url, headers={"Authorization": authorization})
         except httpx.TransportError as err:
             raise CollectorError("network", f"{self.name}: {type(err).__name__}") from None
         if response.status_code == 429:
             self._pacing.resume_at = self._retry_at(response)
             raise CollectorError("rate_limited", f"{self.name}: {_describe(response)}")
         if response.status_code in (401, 403):
+            self._auth.forget()
             raise CollectorError("auth", f"{self.name}: {_describe(response)}")
         if response.status_code >= 500:
             raise CollectorError("server_error", f"{self.name}: {_describe(response)}")

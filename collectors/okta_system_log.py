@@ -3,9 +3,10 @@
 API: https://developer.okta.com/docs/reference/api/system-log/ . Two modes, one per source:
 
 - `path`: exported pages or JSON lines read from a file;
-- `url`: the org (e.g. https://acme.okta.com) polled live with an SSWS API token
-  (`collectors._okta_poll`). OAuth 2.0 service apps (`private_key_jwt`, scope `okta.logs.read`)
-  are not supported yet: use an API token of a read-only admin.
+- `url`: the org (e.g. https://acme.okta.com) polled live (`collectors._okta_poll`) with either
+  an SSWS API token (`token_env` / `token_file`) or an OAuth 2.0 Service app (`client_id` +
+  `private_key_file`: client credentials with `private_key_jwt`, scope `okta.logs.read`;
+  `collectors._okta_auth`). DPoP-bound tokens are not supported.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from collectors._config import StrictModel
 from collectors._idp import record_reader
+from collectors._okta_auth import OktaAuth, OktaOAuth, SswsAuth, load_signer
 from collectors._okta_poll import OktaLogPoller
 from collectors._records_file import RecordsFileCollector
 from collectors.base import BuildContext, CollectorKind
@@ -26,7 +28,17 @@ from monitor.secret import SecretError, resolve_secret
 
 __all__ = ["KIND", "Config"]
 
-_URL_ONLY = ("token_env", "token_file", "since", "limit", "rate_limit_share")
+_URL_ONLY = (
+    "token_env",
+    "token_file",
+    "client_id",
+    "private_key_file",
+    "key_id",
+    "since",
+    "limit",
+    "rate_limit_share",
+)
+_ONE_AUTH = "one of token_env, token_file or client_id with private_key_file must be configured"
 
 
 class Config(StrictModel):
@@ -44,6 +56,19 @@ class Config(StrictModel):
     url: str | None = Field(default=None, description="Org base URL, e.g. https://acme.okta.com.")
     token_env: str | None = Field(default=None, description="Env variable holding the API token.")
     token_file: Path | None = Field(default=None, description="File holding the API token.")
+    client_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,128}$",
+        description="OAuth Service app client id (client credentials with private_key_jwt).",
+    )
+    private_key_file: Path | None = Field(
+        default=None, description="PEM RSA private key of the Service app (its public JWK in Okta)."
+    )
+    key_id: str | None = Field(
+        default=None,
+        pattern=r"^[!-~]{1,128}$",
+        description="`kid` of the app's public key, sent in the assertion header.",
+    )
     since: AwareDatetime | None = Field(
         default=None, description="Where the first poll starts (RFC 3339); default an hour ago."
     )
@@ -66,8 +91,14 @@ class Config(StrictModel):
             raise ValueError("url must be the org's https base URL, e.g. https://acme.okta.com")
         if parts.query or parts.fragment or parts.username:
             raise ValueError("url must be the org's https base URL, e.g. https://acme.okta.com")
-        if (self.token_env is None) == (self.token_file is None):
-            raise ValueError("one of token_env or token_file must be configured with url")
+        oauth = any(key in self.model_fields_set for key in ("client_id", "private_key_file"))
+        ways = [self.token_env is not None, self.token_file is not None, oauth]
+        if sum(ways) != 1:
+            raise ValueError(f"{_ONE_AUTH} with url")
+        if oauth and (self.client_id is None or self.private_key_file is None):
+            raise ValueError("client_id and private_key_file must be configured together")
+        if self.key_id is not None and not oauth:
+            raise ValueError("key_id applies only with client_id and private_key_file")
         return self
 
 
@@ -82,7 +113,29 @@ def build(
     if config.url is None:
         assert config.path is not None  # the validator guarantees one mode
         return RecordsFileCollector(name=name, path=base_dir / config.path, read=read)
+    return OktaLogPoller(
+        name=name,
+        url=config.url,
+        auth=_auth(config, config.url, name=name, base_dir=base_dir, context=context),
+        read=read,
+        clock=context.clock,
+        since=config.since,
+        limit=config.limit,
+        share=config.rate_limit_share,
+        transport=context.transport,
+    )
+
+
+def _auth(
+    config: Config, url: str, *, name: str, base_dir: Path, context: BuildContext
+) -> OktaAuth:
+    """The key file is read here, once: a bad key fails the build, not every poll."""
     try:
+        if config.client_id is not None and config.private_key_file is not None:
+            signer = load_signer(base_dir / config.private_key_file, config.key_id)
+            return OktaOAuth(
+                name=name, url=url, client_id=config.client_id, signer=signer, clock=context.clock
+            )
         token = resolve_secret(
             env=config.token_env,
             file=base_dir / config.token_file if config.token_file else None,
@@ -91,17 +144,7 @@ def build(
         raise SecretError(f"source {name}: {err}") from None
     if token is None:
         raise SecretError(f"source {name}: no token configured")
-    return OktaLogPoller(
-        name=name,
-        url=config.url,
-        token=token,
-        read=read,
-        clock=context.clock,
-        since=config.since,
-        limit=config.limit,
-        share=config.rate_limit_share,
-        transport=context.transport,
-    )
+    return SswsAuth(token)
 
 
 KIND = CollectorKind(type="okta_system_log", config=Config, build=build, app_bound=False)

@@ -253,8 +253,8 @@ def test_the_token_never_appears_in_errors_logs_or_checkpoints(
 CONFIG_ERRORS = {
     "path: a.json, url: 'https://acme.okta.com'": "one of path or url must be configured",
     "token_env: OKTA": "one of path or url must be configured",
-    "url: 'https://acme.okta.com'": "one of token_env or token_file must be configured with url",
-    "url: 'https://acme.okta.com', token_env: A, token_file: b": "one of token_env or token_file",
+    "url: 'https://acme.okta.com'": "one of token_env, token_file or client_id",
+    "url: 'https://acme.okta.com', token_env: A, token_file: b": "one of token_env, token_file or",
     "path: a.json, since: '2026-01-01T00:00:00Z'": "since apply only with url, not with path",
     "url: 'http://acme.okta.com', token_env: A": "url must be the org's https base URL",
     "url: 'https://acme.okta.com/api', token_env: A": "url must be the org's https base URL",

@@ -5,7 +5,9 @@ handling only mean something against a server that keeps state (a persisted log 
 opaque `after` cursors, a per-minute request budget). Behaviour follows
 /work/shared/reference/idp-audit-apis.md section 1 (1.2-1.6, checklist 1.12):
 
-- SSWS auth; anything else gets 401 `E0000011`.
+- SSWS auth, or a bearer token from `POST /oauth2/v1/token` (client credentials with a
+  `private_key_jwt` assertion, verified RS256 against `public_key`, which is set per test); a
+  missing, unknown or expired credential gets 401 `E0000011`.
 - Polling requests (no `until`, ASCENDING) filter by *persistence* time and always carry a
   `rel="next"` link, even on an empty page; bounded requests (`until` set) filter and sort
   by `published` and omit `next` on the last page.
@@ -19,15 +21,20 @@ Time comes from the injected clock, so tests never sleep.
 from __future__ import annotations
 
 import asyncio
+import base64
 import math
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,6 +46,7 @@ __all__ = ["FakeOkta", "SyncASGITransport", "event", "utc"]
 
 WINDOW = 60.0  # Okta's limits are per minute
 MAX_SINCE_AGE = 180 * 86400
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def event(uuid: str, published: str, **extra: Any) -> dict[str, Any]:
@@ -71,6 +79,15 @@ def _error(status: int, code: str, summary: str, headers: dict[str, str]) -> Res
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
+def _oauth_error(status: int, code: str) -> Response:
+    body = {"error": code, "error_description": "The client_assertion token is invalid (FAKE)."}
+    return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+def _b64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
 def _parse_time(value: str) -> float | None:
     try:
         stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -91,6 +108,12 @@ class FakeOkta:
     requests: Counter[int] = field(default_factory=Counter)  # window start -> requests
     seen_auth: list[str] = field(default_factory=list)
     seen_urls: list[str] = field(default_factory=list)
+    client_id: str = "0oaSERVICEAPP"
+    public_key: rsa.RSAPublicKey | None = None  # None: the org has no OAuth Service app
+    token_lifetime: int = 3600
+    bearer: dict[str, float] = field(default_factory=dict)  # access token -> expiry
+    seen_assertions: list[dict[str, Any]] = field(default_factory=list)  # header and claims
+    jtis: set[str] = field(default_factory=set)
 
     def add(self, *items: dict[str, Any]) -> None:
         """Persist events now (in the order given, whatever their `published`)."""
@@ -99,7 +122,68 @@ class FakeOkta:
 
     @property
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/api/v1/logs", self._logs, methods=["GET"])])
+        return Starlette(
+            routes=[
+                Route("/api/v1/logs", self._logs, methods=["GET"]),
+                Route("/oauth2/v1/token", self._token, methods=["POST"]),
+            ]
+        )
+
+    def _authorized(self, value: str) -> bool:
+        if value == f"SSWS {self.token}":
+            return True
+        scheme, _, token = value.partition(" ")
+        return scheme == "Bearer" and self.bearer.get(token, 0.0) > self.clock.now()
+
+    async def _token(self, request: Request) -> Response:
+        form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
+        if form.get("grant_type") != "client_credentials":
+            return _oauth_error(400, "unsupported_grant_type")
+        if form.get("scope") != "okta.logs.read":
+            return _oauth_error(400, "invalid_scope")
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            return _oauth_error(401, "invalid_client")
+        audience = f"{str(request.base_url).rstrip('/')}/oauth2/v1/token"
+        if not self._valid_assertion(form.get("client_assertion", ""), audience):
+            return _oauth_error(401, "invalid_client")
+        token = secrets.token_urlsafe(32)
+        self.bearer[token] = self.clock.now() + self.token_lifetime
+        body = {
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+            "access_token": token,
+            "scope": "okta.logs.read",
+        }
+        return Response(orjson.dumps(body), 200, media_type="application/json")
+
+    def _valid_assertion(self, assertion: str, audience: str) -> bool:
+        """RS256 signature by the registered key, RFC 7523 claims, at most 5 minutes, no replay."""
+        parts = assertion.split(".")
+        if self.public_key is None or len(parts) != 3:
+            return False
+        try:
+            header, claims = (orjson.loads(_b64(part)) for part in parts[:2])
+            signed = f"{parts[0]}.{parts[1]}".encode()
+            self.public_key.verify(_b64(parts[2]), signed, padding.PKCS1v15(), hashes.SHA256())
+        except (ValueError, InvalidSignature, orjson.JSONDecodeError):
+            return False
+        if not isinstance(header, dict) or not isinstance(claims, dict):
+            return False
+        self.seen_assertions.append({"header": header, "claims": claims})
+        now, jti = self.clock.now(), claims.get("jti")
+        ok = (
+            header.get("alg") == "RS256"
+            and claims.get("iss") == claims.get("sub") == self.client_id
+            and claims.get("aud") == audience
+            and claims.get("iat", now + 1) <= now < claims.get("exp", 0)
+            and isinstance(claims["exp"], int)
+            and claims["exp"] - claims["iat"] <= 300
+            and isinstance(jti, str)
+            and jti not in self.jtis
+        )
+        if ok:
+            self.jtis.add(str(jti))
+        return ok
 
     def _window(self) -> tuple[int, dict[str, str]]:
         start = math.floor(self.clock.now() / WINDOW) * WINDOW
@@ -116,7 +200,7 @@ class FakeOkta:
         used, headers = self._window()
         self.seen_auth.append(request.headers.get("authorization", ""))
         self.seen_urls.append(str(request.url))
-        if request.headers.get("authorization") != f"SSWS {self.token}":
+        if not self._authorized(request.headers.get("authorization", "")):
             return _error(401, "E0000011", "Invalid token provided", headers)
         if used > self.rate_limit:
             summary = "API call exceeded rate limit due to too many requests."

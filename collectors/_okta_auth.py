@@ -1,0 +1,143 @@
+"""How the Okta poller authenticates: an SSWS token, or OAuth 2.0 for Okta (idp-audit-apis.md 1.1).
+
+Why OAuth: Okta recommends scoped tokens over SSWS. A Service app gets `okta.logs.read` only from
+the *org* authorization server (`{org}/oauth2/v1/token`) through the `client_credentials` grant,
+and `private_key_jwt` is the only client authentication Okta accepts there: the client proves
+itself with a short-lived JWT (RFC 7523) signed RS256 by the app's private key. google-auth
+signs it; the form POST goes through the poller's own `httpx.Client`, so tests reach an
+in-process fake org and nothing else is contacted.
+
+Tokens are cached on the injected clock until 5 minutes before `expires_in`, and dropped when
+the API answers 401/403 (revoked, scope withdrawn). DPoP-bound tokens, which newer orgs may
+require for service apps, are not supported: such an org refuses the token request (`auth`).
+
+The private key, the assertion and tokens never reach a message: token errors carry the HTTP
+status and the OAuth `error` code only; a bad key file is named, its content never quoted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import orjson
+from google.auth import crypt, jwt
+
+from collectors.base import CollectorError
+from monitor.clock import Clock
+from monitor.secret import Secret, SecretError
+
+__all__ = ["OktaAuth", "OktaOAuth", "SswsAuth", "load_signer"]
+
+SCOPE = "okta.logs.read"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+_ASSERTION_LIFETIME = 300  # Okta rejects client assertions valid for longer than 5 minutes
+_REFRESH_EARLY = 300.0  # renew this long before expiry: a token must not lapse mid-cycle
+
+
+class OktaAuth(Protocol):
+    """Gives the `Authorization` header value for each log request."""
+
+    def header(self, client: httpx.Client) -> str: ...
+
+    def forget(self) -> None:
+        """The API refused the credential (401/403): do not reuse a cached token."""
+        ...
+
+
+class SswsAuth:
+    """A static SSWS API token: nothing to fetch, nothing to forget."""
+
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    def header(self, client: httpx.Client) -> str:
+        return f"SSWS {self._token.reveal()}"
+
+    def forget(self) -> None:
+        return None
+
+
+def load_signer(path: Path, key_id: str | None) -> crypt.RSASigner:
+    """Read the app's PEM private key once; errors name the file and never show its content."""
+    try:
+        pem = path.read_bytes()
+    except OSError as err:
+        raise SecretError(f"cannot read private_key_file {path}: {err.strerror}") from None
+    try:
+        signer: crypt.RSASigner = crypt.RSASigner.from_string(pem, key_id)  # type: ignore[no-untyped-call]
+        signer.sign(b"probe")  # a non-RSA key loads but cannot sign RS256: fail at build time
+    except (ValueError, TypeError, AttributeError):
+        raise SecretError(f"private_key_file {path} is not a PEM RSA private key") from None
+    return signer
+
+
+class OktaOAuth:
+    """Bearer tokens from the org authorization server, cached until shortly before expiry."""
+
+    def __init__(
+        self, *, name: str, url: str, client_id: str, signer: crypt.RSASigner, clock: Clock
+    ) -> None:
+        self._name = name
+        self._token_url = f"{url.rstrip('/')}/oauth2/v1/token"
+        self._client_id = client_id
+        self._signer = signer
+        self._clock = clock
+        self._token: Secret | None = None
+        self._renew_at = 0.0
+
+    def header(self, client: httpx.Client) -> str:
+        if self._token is None or self._clock.now() >= self._renew_at:
+            self._fetch(client)
+        assert self._token is not None
+        return f"Bearer {self._token.reveal()}"
+
+    def forget(self) -> None:
+        self._token = None
+
+    def _assertion(self, now: float) -> str:
+        issued = int(now)
+        claims = {
+            "iss": self._client_id,
+            "sub": self._client_id,
+            "aud": self._token_url,
+            "iat": issued,
+            "exp": issued + _ASSERTION_LIFETIME,
+            "jti": secrets.token_urlsafe(24),  # Okta rejects a replayed jti
+        }
+        assertion: bytes = jwt.encode(self._signer, claims)  # type: ignore[no-untyped-call]
+        return assertion.decode("ascii")
+
+    def _fetch(self, client: httpx.Client) -> None:
+        now = self._clock.now()
+        form = {
+            "grant_type": "client_credentials",
+            "scope": SCOPE,
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self._assertion(now),
+        }
+        self._token = None
+        try:
+            response = client.post(self._token_url, data=form)
+        except httpx.TransportError as err:
+            raise CollectorError("network", f"{self._name}: token: {type(err).__name__}") from None
+        body = _json(response)
+        if response.status_code != 200:
+            error = str(body.get("error", ""))[:64]
+            detail = " ".join(part for part in (f"HTTP {response.status_code}", error) if part)
+            raise CollectorError("auth", f"{self._name}: token: {detail}")
+        token, expires = body.get("access_token"), body.get("expires_in")
+        if not isinstance(token, str) or not token or not isinstance(expires, int | float):
+            raise CollectorError("auth", f"{self._name}: token: response without access_token")
+        self._token = Secret(token)
+        self._renew_at = now + max(float(expires) - _REFRESH_EARLY, float(expires) / 2)
+
+
+def _json(response: httpx.Response) -> dict[str, object]:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return {}
+    return body if isinstance(body, dict) else {}
