@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FileSourceConfig", "StrictModel"]
+__all__ = ["ExportOrLiveConfig", "FileSourceConfig", "StrictModel"]
 
 
 class StrictModel(BaseModel):
@@ -24,3 +24,17 @@ class FileSourceConfig(StrictModel):
         description="Source name used in metrics and checkpoints; default '<type>/<app>'.",
     )
     path: Path = Field(description="File to read; relative paths resolve against the config file.")
+
+
+class ExportOrLiveConfig(StrictModel):
+    """Fields common to IdP sources read from an export (`path`) or polled live."""
+
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.:/-]{1,80}$",
+        description="Source name used in metrics and checkpoints; default '<type>' "
+        "('<type>/<application>' for Google Reports).",
+    )
+    path: Path | None = Field(
+        default=None, description="Exported file; relative paths resolve against the config file."
+    )

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 import orjson
 
 from collectors._graph_auth import ClientCredentials, GraphBudget
+from collectors._http import origin
 from collectors._records_file import RecordReader, read_items
 from collectors.base import Batch, CollectorError
 from collectors.scimlog.timestamps import parse_json_ts as parse_timestamp
@@ -185,14 +186,9 @@ def _page(response: httpx.Response, base: str) -> tuple[list[object], str | None
     if not isinstance(items, list):
         raise CollectorError("bad_page", "the Graph response has no `value` array")
     link = doc.get("@odata.nextLink") if isinstance(doc, dict) else None
-    if link is not None and (not isinstance(link, str) or _origin(link) != _origin(base)):
+    if link is not None and (not isinstance(link, str) or origin(link) != origin(base)):
         raise CollectorError("bad_page", "the Graph response has an unusable @odata.nextLink")
     return items, link
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import AwareDatetime, Field, model_validator
 
-from collectors._config import StrictModel
+from collectors._config import ExportOrLiveConfig
 from collectors._graph_auth import ClientCredentials, budget_for
 from collectors._graph_poll import GraphLogPoller
 from collectors._idp import record_reader
@@ -35,17 +35,9 @@ _LIVE_ONLY = (
 )
 
 
-class GraphSourceConfig(StrictModel):
+class GraphSourceConfig(ExportOrLiveConfig):
     """Graph audit records from an exported file (`path`) or polled live (`tenant_id`)."""
 
-    name: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z0-9_.:/-]{1,80}$",
-        description="Source name used in metrics and checkpoints; default '<type>'.",
-    )
-    path: Path | None = Field(
-        default=None, description="Exported file; relative paths resolve against the config file."
-    )
     tenant_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9.-]{1,255}$", description="Tenant GUID or domain."
     )

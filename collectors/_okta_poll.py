@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 import orjson
 
+from collectors._http import origin
 from collectors._okta_auth import OktaAuth
 from collectors._pacing import Pacing
 from collectors._records_file import RecordReader
@@ -61,7 +62,7 @@ class OktaLogPoller:
     ) -> None:
         self.name = name
         self._base = url.rstrip("/")
-        self._origin = _origin(self._base)
+        self._origin = origin(self._base)
         self._read = read
         self._clock = clock
         self._since = since
@@ -78,7 +79,7 @@ class OktaLogPoller:
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
         """Resume from the stored `next` link; the rate-limit state is the server's, so it stays."""
         link = (checkpoint or {}).get("next")
-        self._next = link if isinstance(link, str) and _origin(link) == self._origin else None
+        self._next = link if isinstance(link, str) and origin(link) == self._origin else None
         self._pacing.caught_up = False
 
     def wait_hint(self) -> float | None:
@@ -92,7 +93,7 @@ class OktaLogPoller:
         self._budget(response, now)
         items = _page(response)
         link = response.links.get("next", {}).get("url")
-        if not link or _origin(link) != self._origin:
+        if not link or origin(link) != self._origin:
             raise CollectorError("bad_page", f"{self.name}: response has no usable next link")
         self._pacing.caught_up = 0 < len(items) < self._limit  # an empty page returns None anyway
         if not items:
@@ -177,11 +178,6 @@ def _page(response: httpx.Response) -> list[object]:
     if not isinstance(doc, list):
         raise CollectorError("bad_page", "the System Log response is not a JSON array")
     return doc
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
 
 
 def _number(response: httpx.Response, header: str) -> float | None:

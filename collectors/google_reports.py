@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from collectors._config import StrictModel
+from collectors._config import ExportOrLiveConfig
 from collectors._google_auth import DelegatedToken, load_key
 from collectors._google_poll import GoogleReportsPoller
 from collectors._idp import record_reader
@@ -39,20 +39,12 @@ _LIVE_ONLY = (
 )
 
 
-class Config(StrictModel):
+class Config(ExportOrLiveConfig):
     """Google Reports activities from an exported file (`path`) or the live API."""
 
     type: Literal["google_reports"]
-    name: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z0-9_.:/-]{1,80}$",
-        description="Source name used in metrics and checkpoints; default '<type>/<app>'.",
-    )
     application: Literal["admin", "token", "login", "saml", "user_accounts"] = Field(
         description="The Reports application name the activities belong to."
-    )
-    path: Path | None = Field(
-        default=None, description="Exported file; relative paths resolve against the config file."
     )
     credentials_file: Path | None = Field(
         default=None, description="Service-account JSON key file (domain-wide delegation)."

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from collectors._config import StrictModel
+from collectors._config import ExportOrLiveConfig
 from collectors._idp import record_reader
 from collectors._okta_auth import OktaAuth, OktaOAuth, SswsAuth, load_signer
 from collectors._okta_poll import OktaLogPoller
@@ -41,18 +41,10 @@ _URL_ONLY = (
 _ONE_AUTH = "one of token_env, token_file or client_id with private_key_file must be configured"
 
 
-class Config(StrictModel):
+class Config(ExportOrLiveConfig):
     """Okta System Log events from an exported file (`path`) or the live API (`url`)."""
 
     type: Literal["okta_system_log"]
-    name: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z0-9_.:/-]{1,80}$",
-        description="Source name used in metrics and checkpoints; default '<type>'.",
-    )
-    path: Path | None = Field(
-        default=None, description="Exported file; relative paths resolve against the config file."
-    )
     url: str | None = Field(default=None, description="Org base URL, e.g. https://acme.okta.com.")
     token_env: str | None = Field(default=None, description="Env variable holding the API token.")
     token_file: Path | None = Field(default=None, description="File holding the API token.")
