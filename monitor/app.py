@@ -16,6 +16,10 @@ import httpx
 import uvicorn
 from prometheus_client import CollectorRegistry
 
+from alerts.conditions import Context
+from alerts.engine import AlertEngine
+from alerts.notifiers import Notifier, NotifyContext, kind_of
+from alerts.snapshot import CollectorStatus
 from collectors.base import BuildContext
 from monitor import __version__
 from monitor.api import create_api
@@ -62,6 +66,7 @@ class App:
         registry: CollectorRegistry | None = None,
         store: Store | None = None,
         transport: httpx.BaseTransport | None = None,
+        notify_transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.settings = settings
         self._transport = transport  # tests route the pollers to fake vendor APIs
@@ -89,6 +94,7 @@ class App:
             for spec in config.sources
             if spec.kind.type == "scim_push" and spec.app
         }
+        self.alerting = self._alerting(notify_transport)
         self.api = create_api(self)
 
     def _worker(self, spec: SourceSpec) -> SourceWorker:
@@ -109,9 +115,52 @@ class App:
             poll_interval=self.settings.poll_interval,
         )
 
+    def _alerting(self, transport: httpx.BaseTransport | None) -> AlertEngine:
+        """Build every receiver's notifiers up front: a missing secret fails at start-up."""
+        config = self.config.alerting
+        context = NotifyContext(
+            clock=self.clock, base_dir=self.config.base_dir, transport=transport
+        )
+        notifiers: dict[str, list[Notifier]] = {}
+        for receiver in config.receivers:
+            notifiers[receiver.name] = [
+                kind_of(str(getattr(n, "type"))).build(n, context)  # noqa: B009
+                for n in receiver.notifiers
+            ]
+        idps = {app.name: app.idp or "unknown" for app in self.config.apps}
+        return AlertEngine(
+            config=config,
+            transaction=self.store.transaction,
+            clock=self.clock,
+            metrics=self.metrics,
+            notifiers=notifiers,
+            context=Context(
+                thresholds=config.thresholds,
+                slo_of=self.config.slo_seconds,
+                idp_of=lambda app: idps.get(app, "unknown"),
+                runbook_base=config.runbook_base_url,
+            ),
+            collectors=self._collector_states,
+        )
+
+    def _collector_states(self) -> list[CollectorStatus]:
+        newest = self.store.newest_by_source()
+        return [
+            CollectorStatus(
+                name=w.spec.name,
+                down_since=w.down_since,
+                reason=w.last_reason,
+                newest_event=newest.get(w.spec.name),
+            )
+            for w in self.workers
+        ]
+
     def start(self) -> None:
         for worker in self.workers:
             worker.thread.start()
+        threading.Thread(
+            target=self.alerting.run, args=(self._stop,), name="alerting", daemon=True
+        ).start()
         threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True).start()
 
     def _housekeeping(self) -> None:
@@ -161,6 +210,10 @@ class App:
         if token is None:
             raise SecretError(f"source {spec.name}: no token configured")
         return spec, token, int(getattr(settings, "max_body_bytes"))  # noqa: B009
+
+    @property
+    def api_token(self) -> Secret | None:
+        return self.settings.api_token
 
     def push_source(self, app: str) -> tuple[SourceSpec, Secret, int] | None:
         return self._push.get(app)

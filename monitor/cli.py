@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from monitor import __version__
+from monitor.cli_alerting import routes_group, silence_group
 from monitor.config import Config, ConfigError, load
 from monitor.secret import SecretError
 from monitor.settings import Settings
@@ -24,7 +25,7 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _load(path: Path) -> Config:
+def load_or_exit(path: Path) -> Config:
     try:
         return load(path)
     except ConfigError as err:
@@ -50,6 +51,10 @@ def _logging(level: str) -> None:
 @click.version_option(__version__, prog_name="scimwatch")
 def main() -> None:
     """scimwatch: observability and alerting for SCIM identity provisioning."""
+
+
+main.add_command(silence_group)
+main.add_command(routes_group)
 
 
 @main.group("config")
@@ -95,7 +100,7 @@ def run(config_path: Path, listen: str | None, database_url: str | None) -> None
 
     settings = _settings(listen=listen, database_url=database_url)
     _logging(settings.log_level)
-    config = _load(config_path)
+    config = load_or_exit(config_path)
     try:
         sock = bind(settings.listen)
     except (OSError, ValueError) as err:
@@ -136,7 +141,7 @@ def replay_command(
     """Replay files through the detection pipeline and write the report."""
     from monitor.replay_cli import run_replay
 
-    config = _load(config_path)
+    config = load_or_exit(config_path)
     with tempfile.TemporaryDirectory(prefix="scimwatch-replay-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'replay.db'}"
         show = sys.stderr.isatty() if progress is None else progress

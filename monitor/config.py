@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alerts.config import AlertingConfig, check_receivers
 from collectors import COLLECTORS, CollectorKind, kind_of
 from monitor.config_errors import (
     ConfigError,
@@ -68,6 +69,7 @@ class _Document(_Strict):
     apps: list[AppConfig] = Field(min_length=1)
     sources: list[SourceConfig] = Field(default_factory=list)
     slo: SloConfig = Field(default_factory=SloConfig)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,7 @@ class Config:
     sources: tuple[SourceSpec, ...]
     slo: SloConfig
     base_dir: Path
+    alerting: AlertingConfig = AlertingConfig()
 
     def app(self, name: str) -> AppConfig | None:
         return next((app for app in self.apps if app.name == name), None)
@@ -166,8 +169,16 @@ def _resolve(document: _Document, node: yaml.Node | None, source: str, base_dir:
         while name in taken:
             name, suffix = f"{base}#{suffix}", suffix + 1
         specs.append(SourceSpec(name=name, kind=kind, config=config))
+    problems.extend(
+        located(node, source, ("alerting", "route"), problem)
+        for problem in check_receivers(document.alerting)
+    )
     if problems:
         raise ConfigError(problems)
     return Config(
-        apps=tuple(document.apps), sources=tuple(specs), slo=document.slo, base_dir=base_dir
+        apps=tuple(document.apps),
+        sources=tuple(specs),
+        slo=document.slo,
+        base_dir=base_dir,
+        alerting=document.alerting,
     )

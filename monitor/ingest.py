@@ -18,9 +18,10 @@ from monitor.clock import Clock
 from monitor.config import Config, SourceSpec
 from monitor.detect.correlate import Correlator
 from monitor.detect.idp import AppIndex
-from monitor.events import Idp, Record, RejectReason
+from monitor.detect.traffic import Traffic
+from monitor.events import Idp, Record, RejectReason, ScimEvent
 from monitor.store.base import Store
-from monitor.tally import Tally, summarize
+from monitor.tally import Sink, Tally, summarize
 from monitor.telemetry.metrics import Metrics
 from monitor.telemetry.summary import BatchSummary
 
@@ -61,9 +62,14 @@ class Ingestor:
         """Classify and detect, commit atomically with the batch's checkpoint, then publish."""
         with self._lock, self._store.transaction() as conn:
             correlator = Correlator(conn, self._apps)
+            traffic = Traffic()
             summary = summarize(
-                batch, app=source.app, idp=self._idp(source), sink=correlator.handle
+                batch,
+                app=source.app,
+                idp=self._idp(source),
+                sink=_both(traffic, correlator.handle),
             )
+            traffic.write(conn)
             self._store.write_source(
                 conn,
                 source=source.name,
@@ -84,8 +90,11 @@ class Ingestor:
         tally = Tally()
         with self._lock, self._store.transaction() as conn:
             correlator = Correlator(conn, self._apps)
+            traffic = Traffic()
+            sink = _both(traffic, correlator.handle)
             for spec, record in items:
-                tally.add_all((record,), app=spec.app, idp=self._idp(spec), sink=correlator.handle)
+                tally.add_all((record,), app=spec.app, idp=self._idp(spec), sink=sink)
+            traffic.write(conn)
             summary = tally.summary()
             self._store.add_requests(conn, summary.requests)
         self._metrics.apply_requests(summary)
@@ -121,6 +130,18 @@ class Ingestor:
 
     def _idp(self, spec: SourceSpec) -> Idp | None:
         return self._idps.get(spec.app or "")
+
+
+def _both(traffic: Traffic, detect: Sink) -> Sink:
+    """Feed the traffic windows of the alert conditions and the detectors from one pass."""
+    add = traffic.add
+
+    def sink(item: ScimEvent | Record) -> None:
+        if type(item) is ScimEvent:
+            add(item)
+        detect(item)
+
+    return sink
 
 
 def _log_rejects(

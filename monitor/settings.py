@@ -11,6 +11,8 @@ reads the environment at import time. Every setting is one documented field here
 | SCIMWATCH_LOG_LEVEL | INFO | DEBUG, INFO, WARNING or ERROR |
 | SCIMWATCH_POLL_INTERVAL | 1.0 | seconds between polls of a source that had nothing new |
 | SCIMWATCH_RETENTION_DAYS | 180 | stored activity and IdP dedupe keys older than this are pruned |
+| SCIMWATCH_API_TOKEN | | bearer token required to create or expire silences (unset: no check) |
+| SCIMWATCH_API_TOKEN_FILE | | file holding that token |
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Settings:
     log_level: str = "INFO"
     poll_interval: float = 1.0
     retention_days: float = 180.0
+    api_token: Secret | None = None
 
     @classmethod
     def from_env(
@@ -53,12 +56,19 @@ class Settings:
             file=Path(file) if file else None,
             environ=env,
         )
+        token_file = env.get("SCIMWATCH_API_TOKEN_FILE")
+        token = resolve_secret(
+            env="SCIMWATCH_API_TOKEN" if env.get("SCIMWATCH_API_TOKEN") else None,
+            file=Path(token_file) if token_file else None,
+            environ=env,
+        )
         values: dict[str, object] = {
             "listen": env.get("SCIMWATCH_LISTEN", DEFAULT_LISTEN),
             "database_url": url or Secret(DEFAULT_DATABASE_URL),
             "log_level": env.get("SCIMWATCH_LOG_LEVEL", "INFO").upper(),
             "poll_interval": float(env.get("SCIMWATCH_POLL_INTERVAL", "1.0")),
             "retention_days": float(env.get("SCIMWATCH_RETENTION_DAYS", "180")),
+            "api_token": token,
         }
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         if isinstance(values["database_url"], str):

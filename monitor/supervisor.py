@@ -53,6 +53,8 @@ class SourceWorker:
         self._poll_interval = poll_interval
         self._failures = 0
         self._restored = False
+        self.down_since: float | None = None  # read by the CollectorDown condition
+        self.last_reason: str | None = None
         self.thread = threading.Thread(target=self.run, name=f"source:{spec.name}", daemon=True)
 
     def run(self) -> None:
@@ -88,6 +90,7 @@ class SourceWorker:
             log.exception("source %s: unexpected error", name)
             return self._failed("internal", type(err).__name__)
         self._failures = 0
+        self.down_since, self.last_reason = None, None
         self._metrics.collector_up.labels(name).set(1)
         self._headroom(name)
         self._metrics.collector_last_success.labels(name).set(self._clock.now())
@@ -103,6 +106,9 @@ class SourceWorker:
     def _failed(self, reason: str, message: str) -> float:
         self._failures += 1
         self._restored = False
+        if self.down_since is None:
+            self.down_since = self._clock.now()
+        self.last_reason = reason
         self._metrics.collector_up.labels(self.spec.name).set(0)
         self._metrics.collector_errors.labels(self.spec.name, reason).inc()
         delay = backoff_seconds(self._failures)

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
+from alerts.catalog import CATALOG
 from monitor.app import App
 from monitor.clock import FakeClock
 from monitor.config import load
@@ -105,8 +106,11 @@ def test_no_label_carries_a_user_or_an_id(app: App, client: TestClient) -> None:
         "idp": {i.value for i in Idp},
         "resource": {r.value for r in Resource},
         "operation": {o.value for o in Operation},
-        "outcome": {o.value for o in Outcome},
+        "outcome": {o.value for o in Outcome} | {"success", "retry", "failure"},
         "reason": {r.value for r in RejectReason},
+        "alertname": {rule.name for rule in CATALOG},
+        "severity": {rule.severity for rule in CATALOG},
+        "receiver": {r.name for r in app.config.alerting.receivers},
     }
     for family in text_string_to_metric_families(client.get("/metrics").text):
         for sample in family.samples:

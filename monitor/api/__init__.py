@@ -14,6 +14,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from monitor import __version__
+from monitor.api.alerting import AlertingView
+from monitor.api.alerting import router as alerting_router
 from monitor.api.attention import attention
 from monitor.api.detections import DetectionsView, router
 from monitor.api.ingest import PushTarget
@@ -24,7 +26,7 @@ from monitor.report import iso_ms
 __all__ = ["AppView", "create_api"]
 
 
-class AppView(DetectionsView, PushTarget, Protocol):
+class AppView(DetectionsView, PushTarget, AlertingView, Protocol):
     registry: CollectorRegistry
 
     def readiness(self) -> dict[str, str]: ...
@@ -65,6 +67,7 @@ def create_api(app: AppView) -> FastAPI:
 
     api.include_router(router(app))
     api.include_router(ingest_router(app))
+    api.include_router(alerting_router(app))
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     def status() -> str:

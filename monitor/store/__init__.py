@@ -8,6 +8,7 @@ May not import collectors, alerts, the app or the CLI.
 
 from __future__ import annotations
 
+from monitor.store import tables_alerting as _tables_alerting  # noqa: F401 - registers tables
 from monitor.store.base import RequestKey, Store, StoreError
 from monitor.store.sql import SqlStore, normalize_url
 

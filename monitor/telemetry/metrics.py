@@ -43,6 +43,9 @@ COLLECTOR_HEADROOM = "scimwatch_collector_rate_limit_headroom_ratio"
 BUILD_INFO = "scimwatch_build_info"
 DEPROVISION_LAG = "scimwatch_deprovision_lag_seconds"
 FINDINGS_TOTAL = "scimwatch_findings_total"
+ALERTS_FIRING = "scimwatch_alerts_firing"
+NOTIFICATIONS = "scimwatch_notifications_total"
+NOTIFICATION_LATENCY = "scimwatch_notification_latency_seconds"
 
 NAMES = (
     SCIM_REQUESTS,
@@ -67,12 +70,16 @@ NAMES = (
     OLDEST_PENDING,
     DEPROVISIONS_OVERDUE,
     FINDINGS_OPEN,
+    ALERTS_FIRING,
+    NOTIFICATIONS,
+    NOTIFICATION_LATENCY,
 )
 
 # SCIM latencies: from cache hits to Okta's 60 s request timeout.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 # From a same-minute push to a week-long zombie; SLOs are usually 15 min to a day.
 LAG_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400)
+NOTIFY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 RETRY_AFTER_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 900, 3600, 6 * 3600, 24 * 3600)
 
 
@@ -179,6 +186,25 @@ class Metrics:
         self.findings_total = Counter(
             _name(FINDINGS_TOTAL), "Findings opened.", ["app", "type"], registry=registry
         )
+        self.alerts_firing = Gauge(
+            ALERTS_FIRING,
+            "Alerts firing now (silenced and inhibited ones included).",
+            ["alertname", "severity"],
+            registry=registry,
+        )
+        self.notifications = Counter(
+            _name(NOTIFICATIONS),
+            "Notification attempts by outcome: success, retry (will try again), failure.",
+            ["receiver", "outcome"],
+            registry=registry,
+        )
+        self.notification_latency = Histogram(
+            NOTIFICATION_LATENCY,
+            "Time one notification attempt took.",
+            ["receiver"],
+            buckets=NOTIFY_BUCKETS,
+            registry=registry,
+        )
         Gauge(BUILD_INFO, "scimwatch build; always 1.", ["version"], registry=registry).labels(
             version
         ).set(1)
@@ -195,6 +221,17 @@ class Metrics:
             self.deprovision_lag.labels(app, idp_of(app)).observe(max(lag, 0.0))
         for (app, kind), n in opened.items():
             self.findings_total.labels(app or "", kind).inc(n)
+
+    def observe_notification(self, receiver: str, outcome: str, seconds: float) -> None:
+        self.notifications.labels(receiver, outcome).inc()
+        self.notification_latency.labels(receiver).observe(seconds)
+
+    def declare_receivers(self, names: Iterable[str]) -> None:
+        """Pre-create per-receiver series so a healthy receiver shows 0 failures, not nothing."""
+        for name in names:
+            for outcome in ("success", "retry", "failure"):
+                self.notifications.labels(name, outcome)
+            self.notification_latency.labels(name)
 
     def declare_sources(self, names: Iterable[str]) -> None:
         """Pre-create per-source series so a quiet source shows 0, not nothing."""
