@@ -96,6 +96,8 @@ def describe_validation_error(
             )
         elif item["type"] == "union_tag_not_found":
             message = "missing `type`"
+        elif item["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
         problems.append(located(node, source, loc, message))
     return problems
 

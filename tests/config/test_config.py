@@ -14,6 +14,18 @@ DATA = Path(__file__).parent / "testdata"
 SAMPLE = Path(__file__).parents[3] / "shared" / "samples" / "basic" / "scimwatch.yaml"
 
 EXPECTED = {
+    "alerting_unknown_receiver.yaml": [
+        "alerting_unknown_receiver.yaml:5: alerting.route: route names unknown receiver 'pager' "
+        "(receivers: ['chat', 'default'])"
+    ],
+    "alerting_bad_matcher.yaml": [
+        "alerting_bad_matcher.yaml:7: alerting.route.routes[0].matchers: bad regular expression "
+        "'(critical': missing ), unterminated subpattern at position 0"
+    ],
+    "alerting_bad_duration.yaml": [
+        "alerting_bad_duration.yaml:6: alerting.route.group_wait: bad duration '30 seconds': "
+        "expected e.g. 30s, 5m, 4h or 1h30m"
+    ],
     "unknown_key.yaml": ["unknown_key.yaml:4: apps[0].colour: unknown key"],
     "unknown_source_type.yaml": [
         "unknown_source_type.yaml:4: sources[0]: unknown source type syslog (known: "
