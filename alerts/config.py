@@ -135,6 +135,10 @@ class AlertingConfig(_Strict):
         description="Prefix of the runbook links; <AlertName>.md is appended.",
     )
     evaluation_interval: Duration = 15.0
+    lease_ttl: Duration = Field(
+        default=30.0,
+        description="How long the pipeline lease outlives its holder's last pass (replicas).",
+    )
     resolve_timeout: Duration = Field(
         default=0.0, description="Keep a resolved alert firing this long (flapping guard)."
     )

@@ -84,6 +84,7 @@ class AlertEngine:
         self._context = context
         self._collectors = collectors
         self._holder = holder or uuid.uuid4().hex
+        self._notifiers = notifiers
         self._rules = build_rules(config.inhibit_rules)
         self.root = build_routes(config.route)
         integrations = {
@@ -102,10 +103,15 @@ class AlertEngine:
         for rule in CATALOG:
             metrics.alerts_firing.labels(rule.name, rule.severity).set(0)
 
+    def close(self) -> None:
+        for found in self._notifiers.values():
+            for notifier in found:
+                notifier.close()
+
     def tick(self) -> bool:
         """One pass; False when another replica holds the lease (nothing was done)."""
         now = self._clock.now()
-        ttl = max(self.config.evaluation_interval * 4, 30.0)
+        ttl = max(self.config.lease_ttl, self.config.evaluation_interval * 2)
         with self._transaction() as conn:
             if not lease.acquire(conn, LEASE, self._holder, now=now, ttl=ttl):
                 return False
@@ -129,6 +135,7 @@ class AlertEngine:
             outbox.prune(conn, now)
         self._publish(alerts)
         self._sender.send_due()
+        self._metrics.alerts_last_evaluation.set(now)
         return True
 
     def _publish(self, alerts: Sequence[Alert]) -> None:

@@ -185,6 +185,7 @@ class App:
         for worker in self.workers:
             if worker.thread.is_alive():
                 worker.thread.join(timeout)
+        self.alerting.close()
         self.store.close()
 
     def readiness(self) -> dict[str, str]:

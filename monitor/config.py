@@ -9,7 +9,7 @@ the union is built from `collectors.COLLECTORS`, so a new source needs no change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, Union
 
@@ -94,7 +94,7 @@ class Config:
     sources: tuple[SourceSpec, ...]
     slo: SloConfig
     base_dir: Path
-    alerting: AlertingConfig = AlertingConfig()
+    alerting: AlertingConfig = field(default_factory=AlertingConfig)
 
     def app(self, name: str) -> AppConfig | None:
         return next((app for app in self.apps if app.name == name), None)

@@ -33,6 +33,9 @@ class Recorder:
         self.calls.append(notification)
         return {"ts": notification.thread.get("ts", str(len(self.calls)))}
 
+    def close(self) -> None:
+        pass
+
     def fired(self) -> list[list[str]]:
         """Per call: the `subject` labels firing, sorted."""
         return [sorted(a.labels.get("subject", "") for a in n.firing) for n in self.calls]

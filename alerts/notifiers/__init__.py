@@ -8,6 +8,7 @@ a `KIND`) plus one line in `NOTIFIERS`; the config union and the contract test
 
 from __future__ import annotations
 
+from alerts.notifiers import pagerduty, slack, slack_webhook, webhook
 from alerts.notifiers.base import (
     Notification,
     Notifier,
@@ -30,7 +31,12 @@ __all__ = [
     "kind_of",
 ]
 
-NOTIFIERS: tuple[NotifierKind, ...] = ()
+NOTIFIERS: tuple[NotifierKind, ...] = (
+    slack.KIND,
+    slack_webhook.KIND,
+    pagerduty.KIND,
+    webhook.KIND,
+)
 
 _BY_TYPE = {kind.type: kind for kind in NOTIFIERS}
 

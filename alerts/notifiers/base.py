@@ -174,6 +174,10 @@ class Notifier(Protocol):
         (merged into `Notification.thread`); an empty mapping when there is none."""
         ...
 
+    def close(self) -> None:
+        """Release connections at shutdown."""
+        ...
+
 
 @runtime_checkable
 class Reconciling(Protocol):

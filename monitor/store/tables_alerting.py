@@ -4,7 +4,7 @@ outbox and the sender lease. Same `metadata` as the detection tables; migration 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Double, Index, Integer, String, Text, Table
+from sqlalchemy import BigInteger, Boolean, Column, Double, Index, Integer, String, Table, Text
 
 from monitor.store.tables import metadata
 

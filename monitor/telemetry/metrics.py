@@ -44,6 +44,7 @@ BUILD_INFO = "scimwatch_build_info"
 DEPROVISION_LAG = "scimwatch_deprovision_lag_seconds"
 FINDINGS_TOTAL = "scimwatch_findings_total"
 ALERTS_FIRING = "scimwatch_alerts_firing"
+ALERTS_LAST_EVALUATION = "scimwatch_alerts_last_evaluation_timestamp_seconds"
 NOTIFICATIONS = "scimwatch_notifications_total"
 NOTIFICATION_LATENCY = "scimwatch_notification_latency_seconds"
 
@@ -71,6 +72,7 @@ NAMES = (
     DEPROVISIONS_OVERDUE,
     FINDINGS_OPEN,
     ALERTS_FIRING,
+    ALERTS_LAST_EVALUATION,
     NOTIFICATIONS,
     NOTIFICATION_LATENCY,
 )
@@ -190,6 +192,11 @@ class Metrics:
             ALERTS_FIRING,
             "Alerts firing now (silenced and inhibited ones included).",
             ["alertname", "severity"],
+            registry=registry,
+        )
+        self.alerts_last_evaluation = Gauge(
+            ALERTS_LAST_EVALUATION,
+            "Unix time of the alert pipeline's last completed pass on this replica.",
             registry=registry,
         )
         self.notifications = Counter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pytest
 from alert_kit import Recorder, config, engine, open_finding, resolve_finding, server_error
 from prometheus_client import CollectorRegistry
 from sqlalchemy import select
@@ -137,10 +138,8 @@ def test_crash_after_send_before_record_does_not_send_twice(
         raise Crash  # ...and the process dies before the outbox records it
 
     team.notify = crash_after_delivery  # type: ignore[method-assign]
-    try:
+    with pytest.raises(Crash):
         eng.tick()
-    except Crash:
-        pass
     assert _states(store) == ["sending"]
     restarted_team = Reconciler()
     restarted_team.arrived = team.arrived
