@@ -165,3 +165,12 @@ alerting:
     assert other.output.split() == ["chat"]
     bad = runner.invoke(main, [*args, "severity"])
     assert bad.exit_code == 2 and "expected name=value" in bad.output
+
+
+def test_status_page_leads_with_firing_alerts(client: TestClient) -> None:
+    page = client.get("/").text
+    alerts_at = page.index("Alerts firing")
+    assert alerts_at < page.index("Deprovisions pending")
+    first_row = page[alerts_at:].split("<tr>")[2]
+    assert "critical" in first_row  # critical first
+    assert "ActivityAfterDeprovision" in page[alerts_at:] and "DigitalTwin" in page[alerts_at:]

@@ -16,7 +16,7 @@ from prometheus_client.exposition import choose_encoder
 from monitor import __version__
 from monitor.api.alerting import AlertingView
 from monitor.api.alerting import router as alerting_router
-from monitor.api.attention import attention
+from monitor.api.attention import alerts_section, attention
 from monitor.api.detections import DetectionsView, router
 from monitor.api.ingest import PushTarget
 from monitor.api.ingest import router as ingest_router
@@ -82,6 +82,7 @@ def create_api(app: AppView) -> FastAPI:
             now=app.now() or 0.0,
             slo=app.config.slo_seconds,
         )
-        return render_status(summary, app.readiness(), app.registry, needs)
+        firing = alerts_section(app.alerting.alert_items())
+        return render_status(summary, app.readiness(), app.registry, firing + needs)
 
     return api

@@ -1,4 +1,4 @@
-"""The part of the status page that asks for action: zombie risk first, then open findings."""
+"""The part of the status page that asks for action: firing alerts, zombie risk, open findings."""
 
 from __future__ import annotations
 
@@ -47,6 +47,44 @@ def _findings(open_findings: Mapping[tuple[str, str], int]) -> str:
         "<h2>Open findings</h2><table><tr><th>app</th><th>type</th><th>open</th><th></th>"
         "</tr>" + rows + "</table>"
     )
+
+
+_SEVERITY = {"critical": 0, "warning": 1, "info": 2}
+
+
+def alerts_section(items: Iterable[Mapping[str, object]]) -> str:
+    """Firing alerts, critical first; silenced and inhibited ones say so instead of hiding."""
+    rows = []
+    ordered = sorted(
+        items,
+        key=lambda i: (_SEVERITY.get(str(_labels(i).get("severity")), 3), str(i.get("starts_at"))),
+    )
+    for item in ordered:
+        labels = _labels(item)
+        notes = item.get("annotations")
+        summary = notes.get("summary", "") if isinstance(notes, Mapping) else ""
+        state = str(item.get("state"))
+        css = "down" if state == "active" and labels.get("severity") == "critical" else ""
+        rows.append(
+            f"<tr><td class='{css}'>{escape(str(labels.get('severity', '')))}</td>"
+            f"<td>{escape(str(labels.get('alertname', '')))}</td>"
+            f"<td>{escape(str(labels.get('app', labels.get('collector', ''))))}</td>"
+            f"<td>{escape(str(summary))}</td><td>{escape(state)}</td></tr>"
+        )
+    if not rows:
+        return "<h2>Alerts</h2><p class='up'>Nothing firing.</p>"
+    return (
+        f"<h2>Alerts firing ({len(rows)})</h2><table><tr><th>severity</th><th>alert</th>"
+        "<th>app</th><th>summary</th><th>state</th></tr>"
+        + "".join(rows)
+        + "</table><p><a href='/api/v1/alerts'>all alerts</a> · "
+        "<a href='/api/v1/silences'>silences</a></p>"
+    )
+
+
+def _labels(item: Mapping[str, object]) -> Mapping[str, object]:
+    labels = item.get("labels")
+    return labels if isinstance(labels, Mapping) else {}
 
 
 def attention(
