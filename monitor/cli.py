@@ -135,23 +135,52 @@ def run(config_path: Path, listen: str | None, database_url: str | None) -> None
     default=None,
     help="Progress bar (default: when stderr is a terminal).",
 )
+@click.option("--pushgateway", default=None, help="Push the replay's metrics to this Pushgateway.")
+@click.option("--push-job", default="scimwatch_replay", show_default=True, help="Its job label.")
+@click.option(
+    "--push-label",
+    "push_labels",
+    multiple=True,
+    help="Grouping key label name=value (repeatable), e.g. --push-label scenario=weekly.",
+)
 def replay_command(
-    config_path: Path, report_path: Path, database_url: str | None, progress: bool | None
+    config_path: Path,
+    report_path: Path,
+    database_url: str | None,
+    progress: bool | None,
+    pushgateway: str | None,
+    push_job: str,
+    push_labels: tuple[str, ...],
 ) -> None:
     """Replay files through the detection pipeline and write the report."""
-    from monitor.replay_cli import run_replay
+    from monitor.replay_cli import Push, PushError, run_replay
 
     config = load_or_exit(config_path)
+    push = Push(pushgateway, push_job, _pairs(push_labels)) if pushgateway else None
     with tempfile.TemporaryDirectory(prefix="scimwatch-replay-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'replay.db'}"
         show = sys.stderr.isatty() if progress is None else progress
         try:
-            report = run_replay(config, url=url, progress=show)
+            report = run_replay(config, url=url, progress=show, push=push)
+        except PushError as err:
+            report_path.write_text(json.dumps(err.report, indent=2) + "\n", encoding="utf-8")
+            _fail(f"{err} (the report was written)")
+            return
         except (StoreError, OSError) as err:
             _fail(str(err))
             return
     report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     click.echo(_summary(report), err=True)
+
+
+def _pairs(items: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise click.BadParameter(f"{item!r}: expected name=value", param_hint="--push-label")
+        pairs[name] = value
+    return pairs
 
 
 def _summary(report: dict[str, object]) -> str:
