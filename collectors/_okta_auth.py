@@ -13,6 +13,8 @@ require for service apps, are not supported: such an org refuses the token reque
 
 The private key, the assertion and tokens never reach a message: token errors carry the HTTP
 status and the OAuth `error` code only; a bad key file is named, its content never quoted.
+A refused request is `auth`; a 429 or 5xx from the token endpoint is `rate_limited` or
+`server_error`, like the same answers from the log API.
 """
 
 from __future__ import annotations
@@ -127,12 +129,20 @@ class OktaOAuth:
         if response.status_code != 200:
             error = str(body.get("error", ""))[:64]
             detail = " ".join(part for part in (f"HTTP {response.status_code}", error) if part)
-            raise CollectorError("auth", f"{self._name}: token: {detail}")
+            raise CollectorError(_reason(response.status_code), f"{self._name}: token: {detail}")
         token, expires = body.get("access_token"), body.get("expires_in")
         if not isinstance(token, str) or not token or not isinstance(expires, int | float):
             raise CollectorError("auth", f"{self._name}: token: response without access_token")
         self._token = Secret(token)
         self._renew_at = now + max(float(expires) - _REFRESH_EARLY, float(expires) / 2)
+
+
+def _reason(status: int) -> str:
+    """A busy or failing token endpoint is the org's trouble, not a bad credential: it gets the
+    reasons the poller uses for the log API itself, so alerts on `auth` mean a key to fix."""
+    if status == 429:
+        return "rate_limited"
+    return "server_error" if status >= 500 else "auth"
 
 
 def _json(response: httpx.Response) -> dict[str, object]:

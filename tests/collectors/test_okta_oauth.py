@@ -171,6 +171,28 @@ def test_tokens_and_key_never_appear_in_errors_logs_or_checkpoints(
     assert all(secret not in text for secret in secrets for text in [*seen, caplog.text])
 
 
+@pytest.mark.parametrize(
+    ("fault", "reason"), [("500", "server_error"), ("503", "server_error"), ("429", "rate_limited")]
+)
+def test_a_failing_token_endpoint_is_the_orgs_trouble_not_an_auth_error(
+    fault: str,
+    reason: str,
+    fake: FakeOkta,
+    clock: FakeClock,
+    tmp_path: Path,
+    key: rsa.RSAPrivateKey,
+) -> None:
+    collector = poller(tmp_path, clock, fake, pem(key))
+    add(fake, clock, 0, 2)
+    fake.token_fail_next.append(fault)
+    with pytest.raises(CollectorError) as caught:
+        collector.poll()
+    assert caught.value.reason == reason
+    assert str(caught.value) == f"okta: token: HTTP {fault}"
+    assert fake.seen_urls == [] and not fake.bearer  # no log request without a token
+    assert drain(collector) == ["e0", "e1"]  # the next poll asks again, and gets one
+
+
 @pytest.mark.parametrize("content", ["not a key", "-----BEGIN PRIVATE KEY-----\nAAAA\n"])
 def test_a_bad_key_file_fails_the_build_naming_only_the_file(
     content: str, fake: FakeOkta, clock: FakeClock, tmp_path: Path

@@ -13,7 +13,8 @@ opaque `after` cursors, a per-minute request budget). Behaviour follows
   by `published` and omit `next` on the last page.
 - `since` + `after`, `limit` outside 0-1000, bad dates and `since` over 180 days ago: 400.
 - `X-Rate-Limit-*` on every response; over the per-window limit: 429 `E0000047`.
-- Scripted faults (`fail_next`): 5xx, a body that is not a JSON array, a concurrent-limit 429.
+- Scripted faults (`fail_next`): 5xx, a body that is not a JSON array, a concurrent-limit 429;
+  on the token endpoint (`token_fail_next`): "500", "503", or "429" (a spent per-minute limit).
 
 Time comes from the injected clock, so tests never sleep.
 """
@@ -114,6 +115,7 @@ class FakeOkta:
     bearer: dict[str, float] = field(default_factory=dict)  # access token -> expiry
     seen_assertions: list[dict[str, Any]] = field(default_factory=list)  # header and claims
     jtis: set[str] = field(default_factory=set)
+    token_fail_next: list[str] = field(default_factory=list)  # "500", "503", "429"
 
     def add(self, *items: dict[str, Any]) -> None:
         """Persist events now (in the order given, whatever their `published`)."""
@@ -136,6 +138,8 @@ class FakeOkta:
         return scheme == "Bearer" and self.bearer.get(token, 0.0) > self.clock.now()
 
     async def _token(self, request: Request) -> Response:
+        if self.token_fail_next:
+            return self._token_fault(self.token_fail_next.pop(0))
         form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
         if form.get("grant_type") != "client_credentials":
             return _oauth_error(400, "unsupported_grant_type")
@@ -155,6 +159,16 @@ class FakeOkta:
             "scope": "okta.logs.read",
         }
         return Response(orjson.dumps(body), 200, media_type="application/json")
+
+    def _token_fault(self, fault: str) -> Response:
+        """The org's token endpoint failing or over its own rate limit, as the API does."""
+        if fault == "429":
+            reset = str(int(math.floor(self.clock.now() / WINDOW) * WINDOW + WINDOW))
+            headers = {"X-Rate-Limit-Limit": "0", "X-Rate-Limit-Remaining": "0"}
+            summary = "API call exceeded rate limit due to too many requests."
+            return _error(429, "E0000047", summary, {**headers, "X-Rate-Limit-Reset": reset})
+        summary = "Internal Server Error"
+        return _error(int(fault), "E0000009", summary, {})
 
     def _valid_assertion(self, assertion: str, audience: str) -> bool:
         """RS256 signature by the registered key, RFC 7523 claims, at most 5 minutes, no replay."""
