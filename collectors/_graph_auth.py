@@ -38,11 +38,16 @@ _AADSTS = re.compile(r"AADSTS\d{1,10}")
 class GraphBudget:
     """A sliding window of request times shared by the sources of one tenant; thread-safe."""
 
-    def __init__(self, clock: Clock, limit: int = 5, window: float = 10.0) -> None:
+    def __init__(
+        self, clock: Clock, limit: int = 5, window: float = 10.0, *, margin: float = 0.5
+    ) -> None:
         self._clock = clock
         self._limit = limit
-        self._window = window
-        self._sent: deque[float] = deque()
+        # Graph counts requests when they arrive, we when they leave; and a process that just
+        # restarted cannot see what its predecessor sent. A slightly longer window covers the
+        # first; a start as if the last window had been used up covers the second.
+        self._window = window + margin
+        self._sent: deque[float] = deque([clock.now()] * limit)
         self._blocked_until = 0.0
         self._lock = threading.Lock()
 

@@ -14,6 +14,7 @@ from fakes.fake_graph import FakeGraph, audit, graph_utc, provisioning
 from fakes.fake_okta import SyncASGITransport
 
 from collectors import CollectorError, entra_directory_audit, entra_provisioning_log
+from collectors._graph_auth import GraphBudget, budget_for
 from collectors.base import Batch, BuildContext, Collector
 from monitor.clock import FakeClock
 from monitor.config import parse
@@ -51,7 +52,11 @@ def poller(
     }
     config = kind.Config.model_validate(raw)
     context = BuildContext(clock=clock, transport=transport)
-    return kind.KIND.make(config, name=kind.KIND.type, base_dir=tmp_path, context=context)
+    collector = kind.KIND.make(config, name=kind.KIND.type, base_dir=tmp_path, context=context)
+    clock.advance(
+        budget_for(TENANT, clock).wait()
+    )  # a new process starts as if the window was used
+    return collector
 
 
 def records(count: int, clock: FakeClock, start: int = 0, age: float = 600) -> list[dict[str, Any]]:
@@ -319,3 +324,16 @@ def test_a_valid_polling_config_parses(tmp_path: Path) -> None:
     config: Any = parse(text, source="x.yaml", base_dir=tmp_path).sources[0].config
     assert config.graph_url == "https://graph.microsoft.com" and config.overlap_seconds == 300
     assert config.login_url == "https://login.microsoftonline.com"
+
+
+def test_a_new_budget_starts_as_if_its_window_was_used_up() -> None:
+    """A restarted process cannot see what its predecessor sent within Graph's window."""
+    clock = FakeClock()
+    budget = GraphBudget(clock, limit=5, window=10.0, margin=0.5)
+    assert not budget.try_acquire() and budget.wait() == 10.5
+    clock.advance(10.5)
+    assert [budget.try_acquire() for _ in range(6)] == [True] * 5 + [False]
+    clock.advance(10.0)
+    assert not budget.try_acquire()  # the margin: Graph counts arrivals, not departures
+    clock.advance(0.5)
+    assert budget.try_acquire()
