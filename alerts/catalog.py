@@ -87,7 +87,8 @@ CATALOG: tuple[AlertRule, ...] = (
         description="The app's SCIM endpoint is failing ({errors} of {requests} requests in the "
         "last {window}). IdPs retry, quarantine or drop changes; deprovisions may be delayed.",
         condition="server_errors",
-        expr=f"({_ratio('server_error')}) > 0.05",
+        expr=f"({_ratio('server_error')}) > 0.05 "
+        f"and sum by (app, idp) (increase({SCIM_REQUESTS}[15m])) >= 20",
         for_="10m",
     ),
     AlertRule(
@@ -97,7 +98,8 @@ CATALOG: tuple[AlertRule, ...] = (
         description="{errors} of {requests} requests in the last {window} were answered 429. "
         "IdPs back off, so changes and deprovisions queue up.",
         condition="throttled",
-        expr=f"({_ratio('throttled')}) > 0.1",
+        expr=f"({_ratio('throttled')}) > 0.1 "
+        f"and sum by (app, idp) (increase({SCIM_REQUESTS}[15m])) >= 20",
         for_="10m",
     ),
     AlertRule(
@@ -196,7 +198,7 @@ CATALOG: tuple[AlertRule, ...] = (
         description="The newest record from this source is old: the source is quiet, delayed "
         "by the vendor, or scimwatch cannot keep up.",
         condition="collector_behind",
-        expr=f"{COLLECTOR_LAG} > 3600",
+        expr=f"{COLLECTOR_LAG} > 3600 unless {COLLECTOR_UP} == 0",
         for_="15m",
     ),
     AlertRule(
