@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.trace import Tracer
 from sqlalchemy import delete
 
 from alerts import lease, outbox
@@ -35,6 +37,7 @@ from alerts.state import current_alerts, sync
 from monitor.clock import Clock
 from monitor.store.tables_alerting import scim_traffic
 from monitor.telemetry.metrics import Metrics
+from monitor.telemetry.tracing import TRACER_NAME
 
 __all__ = ["AlertEngine", "muted_alerts"]
 
@@ -76,8 +79,10 @@ class AlertEngine:
         context: Context,
         collectors: Callable[[], Sequence[CollectorStatus]] = tuple,
         holder: str | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.config = config
+        self._tracer = tracer or trace.get_tracer(TRACER_NAME)
         self._transaction = transaction
         self._clock = clock
         self._metrics = metrics
@@ -98,6 +103,7 @@ class AlertEngine:
             clock=clock,
             observe=metrics.observe_notification,
             max_interval=config.retry_max_interval,
+            tracer=self._tracer,
         )
         metrics.declare_receivers(notifiers)
         for rule in CATALOG:
@@ -110,6 +116,12 @@ class AlertEngine:
 
     def tick(self) -> bool:
         """One pass; False when another replica holds the lease (nothing was done)."""
+        with self._tracer.start_as_current_span("alerts.evaluate") as span:
+            done = self._tick(span)
+            span.set_attribute("scimwatch.lease_held", done)
+            return done
+
+    def _tick(self, span: trace.Span) -> bool:
         now = self._clock.now()
         ttl = max(self.config.lease_ttl, self.config.evaluation_interval * 2)
         with self._transaction() as conn:
@@ -128,12 +140,15 @@ class AlertEngine:
             alerts = current_alerts(conn)
             expire_resolved(conn, alerts, now)
             muted = muted_alerts(alerts, listing(conn), self._rules, now)
-            self._dispatcher.flush(conn, alerts, set(muted), now)
+            queued = self._dispatcher.flush(conn, alerts, set(muted), now)
             conn.execute(
                 delete(scim_traffic).where(scim_traffic.c.minute < (now - TRAFFIC_KEEP) // 60)
             )
             outbox.prune(conn, now)
         self._publish(alerts)
+        span.set_attribute("scimwatch.alerts.firing", sum(1 for a in alerts if not a.resolved))
+        span.set_attribute("scimwatch.alerts.muted", len(muted))
+        span.set_attribute("scimwatch.notifications.queued", len(queued))
         self._sender.send_due()
         self._metrics.alerts_last_evaluation.set(now)
         return True

@@ -14,11 +14,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 
+from opentelemetry import trace
+from opentelemetry.trace import Span, StatusCode, Tracer
 from sqlalchemy import Connection
 
 from alerts import nflog, outbox
 from alerts.notifiers.base import Notification, Notifier, NotifyError, Reason, Reconciling
 from monitor.clock import Clock
+from monitor.telemetry.tracing import TRACER_NAME
 
 __all__ = ["Sender", "backoff"]
 
@@ -41,7 +44,9 @@ class Sender:
         clock: Clock,
         observe: Observe,
         max_interval: float = 300.0,
+        tracer: Tracer | None = None,
     ) -> None:
+        self._tracer = tracer or trace.get_tracer(TRACER_NAME)
         self._transaction = transaction
         self._notifiers = notifiers
         self._clock = clock
@@ -59,6 +64,19 @@ class Sender:
         return found[row.integration] if row.integration < len(found) else None
 
     def _send(self, row: outbox.Row) -> bool:
+        attributes: dict[str, str | int] = {
+            "scimwatch.receiver": row.receiver,
+            "scimwatch.integration": row.integration,
+            "scimwatch.attempt": row.attempts + 1,
+        }
+        with self._tracer.start_as_current_span(
+            "notification.send", attributes=attributes, record_exception=False
+        ) as span:
+            sent = self._send_traced(row, span)
+            span.set_attribute("scimwatch.delivered", sent)
+            return sent
+
+    def _send_traced(self, row: outbox.Row, span: Span) -> bool:
         notifier = self._notifier(row)
         now = self._clock.now()
         if notifier is None:  # the config no longer has it: nobody to tell
@@ -77,12 +95,12 @@ class Sender:
         try:
             thread = dict(notifier.notify(notification))
         except NotifyError as err:
-            self._failed(row, err, time.perf_counter() - started)
+            self._failed(row, err, time.perf_counter() - started, span)
             return False
         except Exception as err:  # a notifier bug must not stop the others
             log.exception("receiver %s: notifier crashed", row.receiver)
             wrapped = NotifyError(type(err).__name__, reason=Reason.OTHER, recoverable=True)
-            self._failed(row, wrapped, time.perf_counter() - started)
+            self._failed(row, wrapped, time.perf_counter() - started, span)
             return False
         self._observe(row.receiver, "success", time.perf_counter() - started)
         self._delivered(row, thread, self._clock.now())
@@ -111,7 +129,9 @@ class Sender:
             nflog.merge_thread(conn, row.group_key, row.receiver, row.integration, thread)
             outbox.mark(conn, row.id, state="sent", now=now)
 
-    def _failed(self, row: outbox.Row, err: NotifyError, seconds: float) -> None:
+    def _failed(self, row: outbox.Row, err: NotifyError, seconds: float, span: Span) -> None:
+        span.set_status(StatusCode.ERROR, str(err.reason))
+        span.set_attribute("scimwatch.error.reason", str(err.reason))
         now = self._clock.now()
         attempts = row.attempts + 1
         if err.recoverable:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import httpx
 import uvicorn
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from alerts.conditions import Context
@@ -33,6 +35,7 @@ from monitor.store import SqlStore, Store, StoreError
 from monitor.supervisor import SourceWorker
 from monitor.telemetry.metrics import Metrics
 from monitor.telemetry.state import StateCollector
+from monitor.telemetry.tracing import TRACER_NAME
 
 __all__ = ["App", "bind"]
 
@@ -67,6 +70,7 @@ class App:
         store: Store | None = None,
         transport: httpx.BaseTransport | None = None,
         notify_transport: httpx.BaseTransport | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.settings = settings
         self._transport = transport  # tests route the pollers to fake vendor APIs
@@ -78,6 +82,7 @@ class App:
         self.ingestor = Ingestor(
             config=config, store=self.store, metrics=self.metrics, clock=self.clock
         )
+        self._tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer(TRACER_NAME)
         self._stop = threading.Event()
         self.workers = [self._worker(spec) for spec in config.sources]
         self.metrics.declare_sources(spec.name for spec in config.sources)
@@ -113,6 +118,7 @@ class App:
             clock=self.clock,
             stop=self._stop,
             poll_interval=self.settings.poll_interval,
+            tracer=self._tracer,
         )
 
     def _alerting(self, transport: httpx.BaseTransport | None) -> AlertEngine:
@@ -141,6 +147,7 @@ class App:
                 runbook_base=config.runbook_base_url,
             ),
             collectors=self._collector_states,
+            tracer=self._tracer,
         )
 
     def _collector_states(self) -> list[CollectorStatus]:

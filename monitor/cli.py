@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -107,9 +108,12 @@ def run(config_path: Path, listen: str | None, database_url: str | None) -> None
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         _fail(f"cannot listen on {settings.listen}: {reason}")
         return
+    from monitor.telemetry.tracing import TracingError, tracer_provider_from_env
+
     try:
-        app = App(settings=settings, config=config)
-    except (StoreError, SecretError) as err:
+        tracing = tracer_provider_from_env(os.environ, version=__version__)
+        app = App(settings=settings, config=config, tracer_provider=tracing)
+    except (StoreError, SecretError, TracingError) as err:
         sock.close()
         _fail(str(err))
         return
@@ -118,7 +122,11 @@ def run(config_path: Path, listen: str | None, database_url: str | None) -> None
         "watching %d sources; metrics on http://%s:%d/metrics", len(config.sources), host, port
     )
     app.start()
-    app.serve([sock])
+    try:
+        app.serve([sock])
+    finally:
+        if tracing is not None:
+            tracing.shutdown()  # flush the last spans
 
 
 @main.command("replay")

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 
+from opentelemetry import trace
+from opentelemetry.trace import Span, StatusCode, Tracer
+
 from collectors.base import Collector, CollectorError
 from monitor.clock import Clock
 from monitor.config import SourceSpec
 from monitor.ingest import Ingestor
 from monitor.store.base import Store, StoreError
 from monitor.telemetry.metrics import Metrics
+from monitor.telemetry.tracing import TRACER_NAME
 
 __all__ = ["SourceWorker", "backoff_seconds"]
 
@@ -42,8 +46,10 @@ class SourceWorker:
         clock: Clock,
         stop: threading.Event,
         poll_interval: float,
+        tracer: Tracer | None = None,
     ) -> None:
         self.spec = spec
+        self._tracer = tracer or trace.get_tracer(TRACER_NAME)
         self._collector = collector
         self._ingestor = ingestor
         self._store = store
@@ -76,6 +82,13 @@ class SourceWorker:
         return delay if wait is None else max(float(wait), 0.0)
 
     def _poll_once(self) -> float:
+        attributes = {"scimwatch.collector": self.spec.name, "scimwatch.type": self.spec.kind.type}
+        with self._tracer.start_as_current_span(
+            "collector.poll", attributes=attributes, record_exception=False
+        ) as span:
+            return self._poll_traced(span)
+
+    def _poll_traced(self, span: Span) -> float:
         name = self.spec.name
         try:
             if not self._restored:
@@ -85,10 +98,11 @@ class SourceWorker:
             if batch is not None:
                 self._ingestor.ingest(self.spec, batch)
         except (CollectorError, StoreError) as err:
-            return self._failed(getattr(err, "reason", "store"), str(err))
+            return self._failed(getattr(err, "reason", "store"), str(err), span)
         except Exception as err:
             log.exception("source %s: unexpected error", name)
-            return self._failed("internal", type(err).__name__)
+            return self._failed("internal", type(err).__name__, span)
+        span.set_attribute("scimwatch.batch", batch is not None)
         self._failures = 0
         self.down_since, self.last_reason = None, None
         self._metrics.collector_up.labels(name).set(1)
@@ -103,7 +117,9 @@ class SourceWorker:
         if isinstance(value, int | float):
             self._metrics.collector_headroom.labels(name).set(value)
 
-    def _failed(self, reason: str, message: str) -> float:
+    def _failed(self, reason: str, message: str, span: Span) -> float:
+        span.set_status(StatusCode.ERROR, reason)  # the reason only: messages may name hosts
+        span.set_attribute("scimwatch.error.reason", reason)
         self._failures += 1
         self._restored = False
         if self.down_since is None:
