@@ -124,6 +124,17 @@ class Thresholds(_Strict):
     notifications_failing_for: Duration = 300.0
 
 
+def _default_inhibitions() -> list[InhibitRuleConfig]:
+    """While credentials are refused, nothing reaches the app: one page, not three."""
+    return [
+        InhibitRuleConfig(
+            source_matchers=['alertname="ScimAuthFailing"'],
+            target_matchers=['alertname=~"ProvisioningStalled|ScimServerErrors|ScimThrottled"'],
+            equal=["app"],
+        )
+    ]
+
+
 def _default_route() -> RouteConfig:
     return RouteConfig(receiver="default")
 
@@ -144,7 +155,11 @@ class AlertingConfig(_Strict):
     )
     route: RouteConfig = Field(default_factory=_default_route)
     receivers: list[ReceiverConfig] = Field(default_factory=list)
-    inhibit_rules: list[InhibitRuleConfig] = Field(default_factory=list)
+    inhibit_rules: list[InhibitRuleConfig] = Field(
+        default_factory=_default_inhibitions,
+        description="Default: ScimAuthFailing mutes ProvisioningStalled, ScimServerErrors and "
+        "ScimThrottled of the same app; `[]` turns that off.",
+    )
     thresholds: Thresholds = Field(default_factory=Thresholds)
     retry_max_interval: Duration = 300.0
 

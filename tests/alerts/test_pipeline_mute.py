@@ -139,3 +139,10 @@ def test_bad_silences_are_refused_with_a_reason(
     with pytest.raises((MatcherError, ValueError), match=message):
         eng.add_silence(**args)
     assert eng.silence_items() == []
+
+
+def test_auth_failures_mute_stalled_provisioning_by_default_unless_turned_off() -> None:
+    default = AlertingConfig().inhibit_rules
+    assert [r.source_matchers for r in default] == [['alertname="ScimAuthFailing"']]
+    assert default[0].equal == ["app"]
+    assert AlertingConfig.model_validate({"inhibit_rules": []}).inhibit_rules == []
