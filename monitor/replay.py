@@ -97,7 +97,9 @@ def replay(config: Config, *, ingestor: Ingestor, progress: Progress | None = No
     """Ingest every source from its start to its end, all sources merged by event time."""
     sources = [_Source(spec) for spec in _files(config)]
     streams = [_records(config, source, order, progress) for order, source in enumerate(sources)]
-    merged = heapq.merge(*streams, key=lambda item: (item[0], item[1]))
+    # Items order by (ts, source order) without a key function: a source's order is unique
+    # among the heads being compared, so comparison never reaches the spec or the record.
+    merged = heapq.merge(*streams)
     while chunk := list(itertools.islice(merged, CHUNK)):
         ingestor.ingest_merged((spec, record) for _, _, spec, record in chunk)
     stats = ReplayStats()

@@ -8,10 +8,13 @@ up on several files at once therefore reaches the same finding as a time-ordered
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
 
 from monitor.detect.deprovision import REMOVED_STATES
 from monitor.detect.findings import Findings
+from monitor.store.prepared import Db, Prepared, one_of
 from monitor.store.tables import activity, deprovisions, idp_people
 
 __all__ = ["ActivityDetector"]
@@ -22,15 +25,19 @@ TYPE = "activity_after_deprovision"
 class ActivityDetector:
     """Stores successful actions and keeps the activity findings equal to the facts."""
 
-    def __init__(self, conn: Connection, findings: Findings) -> None:
-        self.conn = conn
+    def __init__(self, db: Db, findings: Findings) -> None:
+        self.db = db
         self.findings = findings
+        # (app, user_key) -> first confirmed deprovision, until a deprovision row changes
+        self._confirmed: dict[tuple[str, str], float | None] = {}
+
+    def forget(self) -> None:
+        """Deprovision rows changed: confirmed times read so far may be out of date."""
+        self._confirmed.clear()
 
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""
-        self.conn.execute(
-            activity.insert().values(app=app, user_key=user_key, ts=ts, source=source)
-        )
+        self.db.run(_INSERT, app=app, user_key=user_key, ts=ts, source=source)
         if app:
             self.after_deprovision(app, user_key)
         else:
@@ -40,39 +47,27 @@ class ActivityDetector:
         """Recount the app's activity after the account's confirmed deprovision there."""
         if not user_key:
             return
-        confirmed = self.conn.execute(
-            select(func.min(deprovisions.c.confirmed_at)).where(
-                (deprovisions.c.app == app) & (deprovisions.c.user_key == user_key)
+        key = (app, user_key)
+        if key in self._confirmed:
+            confirmed = self._confirmed[key]
+        else:
+            confirmed = self._confirmed[key] = self.db.scalar(
+                _CONFIRMED, app=app, user_key=user_key
             )
-        ).scalar()
         self._recount(app, user_key, confirmed)
 
     def after_idp_removal(self, user_key: str | None) -> None:
         """Recount IdP sessions and tokens after the IdP removed the person."""
         if not user_key:
             return
-        removed = self.conn.execute(
-            select(func.max(idp_people.c.state_at)).where(
-                (idp_people.c.user_key == user_key) & idp_people.c.state.in_(REMOVED_STATES)
-            )
-        ).scalar()
+        removed = self.db.scalar(_REMOVED, user_key=user_key)
         self._recount("", user_key, removed)
 
     def _recount(self, app: str, user_key: str, since: float | None) -> None:
         if since is None:
             return
-        row = self.conn.execute(
-            select(
-                func.count(),
-                func.min(activity.c.ts),
-                func.max(activity.c.ts),
-                func.min(activity.c.source),
-            ).where(
-                (activity.c.app == app)
-                & (activity.c.user_key == user_key)
-                & (activity.c.ts > since)
-            )
-        ).one()
+        row = self.db.first(_SINCE, app=app, user_key=user_key, since=since)
+        assert row is not None  # an aggregate always has its row
         count, first, last, source = row
         if count:
             self.findings.put(
@@ -84,3 +79,33 @@ class ActivityDetector:
                 last_at=float(last),
                 count=int(count),
             )
+
+
+_a = activity.c
+_INSERT: Prepared[Any] = Prepared(
+    activity.insert().values(
+        app=bindparam("app"),
+        user_key=bindparam("user_key"),
+        ts=bindparam("ts"),
+        source=bindparam("source"),
+    )
+)
+_CONFIRMED: Prepared[Any] = Prepared(
+    select(func.min(deprovisions.c.confirmed_at)).where(
+        (deprovisions.c.app == bindparam("app"))
+        & (deprovisions.c.user_key == bindparam("user_key"))
+    )
+)
+_REMOVED: Prepared[Any] = Prepared(
+    select(func.max(idp_people.c.state_at)).where(
+        (idp_people.c.user_key == bindparam("user_key"))
+        & one_of(idp_people.c.state, REMOVED_STATES)
+    )
+)
+_SINCE: Prepared[Any] = Prepared(
+    select(func.count(), func.min(_a.ts), func.max(_a.ts), func.min(_a.source)).where(
+        (_a.app == bindparam("app"))
+        & (_a.user_key == bindparam("user_key"))
+        & (_a.ts > bindparam("since"))
+    )
+)

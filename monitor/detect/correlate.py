@@ -13,6 +13,7 @@ from monitor.detect.keys import normalize_key
 from monitor.detect.resources import Resources
 from monitor.detect.scim import ScimDetector
 from monitor.events import ActivityRecord, IdpRecord, Record, ScimEvent
+from monitor.store.prepared import Db
 
 __all__ = ["Correlator", "session_source"]
 
@@ -29,15 +30,17 @@ class Correlator:
 
     def __init__(self, conn: Connection, apps: AppIndex) -> None:
         self.conn = conn
+        db = Db(conn)
         self.outcomes = Outcomes()
-        self.findings = Findings(conn, self.outcomes)
-        resources = Resources(conn)
-        self.deprovisions = Deprovisions(conn, resources, self.findings)
+        self.findings = Findings(db, self.outcomes)
+        resources = Resources(db)
+        self.deprovisions = Deprovisions(db, resources, self.findings)
         self.scim = ScimDetector(resources, self.deprovisions, self.findings)
-        self.idp = IdpDetector(conn, self.deprovisions, apps, self.findings)
+        self.idp = IdpDetector(resources, self.deprovisions, apps, self.findings)
         self.deprovisions.apps_of = self.idp.apps_of_person
-        self.activity_detector = ActivityDetector(conn, self.findings)
+        self.activity_detector = ActivityDetector(db, self.findings)
         self.deprovisions.on_confirmed = self.activity_detector.after_deprovision
+        self.deprovisions.on_changed = self.activity_detector.forget
         self.idp.activity = self.activity_detector
 
     def handle(self, item: ScimEvent | Record) -> None:

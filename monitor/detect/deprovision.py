@@ -10,13 +10,15 @@ SCIM log carries no bodies. Every step reads facts from the store, so records th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, exists, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
 
 from monitor.detect.findings import Findings
-from monitor.detect.resources import Resources
-from monitor.store.tables import deprovisions, idp_links, idp_people, scim_removals, sp_resources
+from monitor.detect.resources import Resources, SpRow
+from monitor.events import Idp
+from monitor.store.prepared import Db, Prepared, one_of
+from monitor.store.tables import deprovisions, idp_links, idp_people, scim_removals
 
 __all__ = ["PERSON_TARGET", "Deprovisions", "person_key", "person_target"]
 
@@ -35,15 +37,20 @@ def person_target(person: str) -> str:
 class Deprovisions:
     """Deprovision rows, inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, resources: Resources, findings: Findings) -> None:
-        self.conn = conn
+    def __init__(self, db: Db, resources: Resources, findings: Findings) -> None:
+        self.db = db
         self.resources = resources
         self.findings = findings
-        self._bodies: set[str] = set()
         self.apps_of: Callable[[str, str], list[str]] = lambda idp, user_id: []
         self.on_confirmed: Callable[[str, str | None], None] = lambda app, user_key: None
+        self.on_changed: Callable[[], None] = lambda: None  # for readers that cache rows
 
-    def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> Row[Any] | None:
+    def _write(self, stmt: Prepared[Any], **params: Any) -> None:
+        """Change deprovision rows, telling `on_changed` when any row did change."""
+        if self.db.run(stmt, **params):
+            self.on_changed()
+
+    def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> SpRow | None:
         """The SP identity the IdP provisioned for a person: linked by ids, else by name."""
         rows = self.resources.matching(
             app, user_key=user_key, external_id=user_id, idp_user_id=user_id
@@ -82,54 +89,36 @@ class Deprovisions:
             target = None
         else:
             return  # no account there: nothing to remove
-        where = (deprovisions.c.app == app) & (deprovisions.c.person == person)
-        row = self.conn.execute(select(deprovisions).where(where)).first()
-        values = {"sp_id": target, "user_name": user_name, "user_key": user_key, "requested_at": ts}
+        key = {"k_app": app, "k_person": person}
+        row = self.db.first(_GET, **key)
+        values = {"sp_id": target, "user_name": user_name, "user_key": user_key}
         if row is None:
-            self.conn.execute(
-                deprovisions.insert().values(app=app, person=person, confirmed_at=None, **values)
-            )
+            self._write(_INSERT, **key, **values, requested_at=ts)
         elif row.requested_at is not None and row.requested_at <= ts:
             if row.sp_id is None and target is not None:
                 # Requested before the account was seen: it is known now, and its own log
                 # (when it has bodies) is the evidence that counts.
-                self.conn.execute(
-                    deprovisions.update()
-                    .where(where)
-                    .values(sp_id=target, user_name=user_name, user_key=user_key)
-                )
+                self._write(_SET_TARGET, **key, **values)
                 self._confirm(app, person, target, row.requested_at)
             return  # already requested earlier in this cycle
         else:
-            self.conn.execute(deprovisions.update().where(where).values(**values))
+            self._write(_SET_REQUEST, **key, **values, requested_at=ts)
         self._confirm(app, person, target or person_target(person), ts)
 
     def _linked(self, person: str, app: str) -> bool:
         idp, _, user_id = person.partition(":")
-        return (
-            self.conn.execute(
-                select(idp_links.c.app).where(
-                    (idp_links.c.idp == idp)
-                    & (idp_links.c.user_id == user_id)
-                    & (idp_links.c.app == app)
-                )
-            ).first()
-            is not None
-        )
+        return self.db.first(_LINKED, idp=idp, user_id=user_id, app=app) is not None
 
-    def identity_appeared(self, app: str, row: Row[Any]) -> None:
+    def identity_appeared(self, app: str, row: SpRow) -> None:
         """An account first seen after its person was removed: the removal applies to it too."""
-        clauses = []
-        for user_id in {row.external_id, row.idp_user_id} - {None}:
-            clauses.append(idp_people.c.user_id == user_id)
-        for key in {row.user_key, row.email_key} - {None}:
-            clauses.append(idp_people.c.user_key == key)
-        if not clauses:
+        user_ids = [u for u in {row.external_id, row.idp_user_id} - {None}]
+        keys = [k for k in {row.user_key, row.email_key} - {None}]
+        if not user_ids and not keys:
             return
-        people = self.conn.execute(
-            select(idp_people).where(or_(*clauses) & idp_people.c.state.in_(REMOVED_STATES))
-        )
-        for person in people:
+        params = {f"u{i}": v for i, v in enumerate(user_ids)}
+        params.update({f"k{i}": v for i, v in enumerate(keys)})
+        people = self.db.rows(_removed_people(len(user_ids), len(keys)), **params)
+        for person in sorted(people):  # a stable order, whichever indexes answered
             if person.activated_at is not None and person.state_at < person.activated_at:
                 continue
             if app in self.apps_of(person.idp, person.user_id):
@@ -143,76 +132,165 @@ class Deprovisions:
 
     def reset(self, *, person: str, ts: float) -> None:
         """A (re)activation starts a new cycle: earlier requests no longer apply."""
-        self.conn.execute(
-            deprovisions.delete().where(
-                (deprovisions.c.person == person) & (deprovisions.c.requested_at < ts)
-            )
-        )
+        self._write(_RESET, person=person, ts=ts)
 
     def removal(self, *, app: str, sp_id: str, ts: float, applied: bool, source: str) -> None:
         """Record removal evidence and confirm the deprovisions it answers."""
-        key = (
-            (scim_removals.c.app == app)
-            & (scim_removals.c.sp_id == sp_id)
-            & (scim_removals.c.ts == ts)
-            & (scim_removals.c.source == source)
-        )
-        if self.conn.execute(select(scim_removals.c.ts).where(key)).first() is None:
-            self.conn.execute(
-                scim_removals.insert().values(
-                    app=app, sp_id=sp_id, ts=ts, applied=applied, source=source
-                )
-            )
+        key = {"k_app": app, "k_sp_id": sp_id, "k_ts": ts, "k_source": source}
+        if self.db.first(_REMOVAL, **key) is None:
+            self.db.run(_ADD_REMOVAL, **key, applied=applied)
         else:
-            self.conn.execute(scim_removals.update().where(key).values(applied=applied))
-        match: Any
+            self.db.run(_SET_APPLIED, **key, applied=applied)
         if sp_id.startswith(PERSON_TARGET):
-            match = deprovisions.c.sp_id.is_(None) & (
-                deprovisions.c.person == sp_id[len(PERSON_TARGET) :]
-            )
+            person = sp_id[len(PERSON_TARGET) :]
+            open_rows = self.db.rows(_OPEN_OF_PERSON, app=app, person=person, ts=ts)
         else:
-            match = deprovisions.c.sp_id == sp_id
-        open_rows = self.conn.execute(
-            select(deprovisions).where(
-                (deprovisions.c.app == app) & match & (deprovisions.c.requested_at <= ts)
-            )
-        )
+            open_rows = self.db.rows(_OPEN_OF_SP, app=app, sp_id=sp_id, ts=ts)
         for row in open_rows:
+            assert row.requested_at is not None  # the query compared it with `ts`
             self._confirm(app, row.person, sp_id, row.requested_at)
 
     def _confirm(self, app: str, person: str, sp_id: str, requested_at: float) -> None:
         sources = ("scim",) if self._has_bodies(app) else ("scim", "idp")
-        first = self.conn.execute(
-            select(func.min(scim_removals.c.ts)).where(
-                (scim_removals.c.app == app)
-                & (scim_removals.c.sp_id == sp_id)
-                & (scim_removals.c.ts >= requested_at)
-                & scim_removals.c.applied.is_(True)
-                & scim_removals.c.source.in_(sources)
-            )
-        ).scalar_one_or_none()
-        where = (deprovisions.c.app == app) & (deprovisions.c.person == person)
-        before = self.conn.execute(select(deprovisions.c.confirmed_at).where(where)).scalar()
+        evidence = _FIRST_SCIM if len(sources) == 1 else _FIRST_ANY
+        first = self.db.scalar(evidence, app=app, sp_id=sp_id, since=requested_at)
+        key = {"k_app": app, "k_person": person}
+        state = self.db.first(_CONFIRMED, **key)
+        before = state[0] if state is not None else None
         if before == first:
             return
-        self.conn.execute(deprovisions.update().where(where).values(confirmed_at=first))
-        user_key = self.conn.execute(select(deprovisions.c.user_key).where(where)).scalar()
-        self.on_confirmed(app, user_key)
+        self._write(_SET_CONFIRMED, **key, confirmed_at=first)
+        self.on_confirmed(app, state[1] if state is not None else None)
         if first is not None and before is None:
             self.findings.outcomes.confirmed.append((app, first - requested_at))
             self.findings.resolve(type="deprovision_not_applied", app=app, subject=sp_id, at=first)
 
     def _has_bodies(self, app: str) -> bool:
         """Whether the app's SCIM log shows bodies: then only its own evidence confirms."""
-        if app in self._bodies:
-            return True
-        found = self.conn.execute(
-            select(
-                exists().where(
-                    (sp_resources.c.app == app) & sp_resources.c.representation.is_not(None)
-                )
-            )
-        ).scalar()
-        if found:
-            self._bodies.add(app)
-        return bool(found)
+        return self.resources.has_bodies(app)
+
+
+class DeprovisionRow(NamedTuple):
+    """One `deprovisions` row, in column order."""
+
+    app: str
+    person: str
+    sp_id: str | None
+    user_name: str | None
+    user_key: str | None
+    requested_at: float | None
+    confirmed_at: float | None
+
+
+class PersonRow(NamedTuple):
+    """One `idp_people` row, in column order."""
+
+    idp: str
+    user_id: str
+    user_key: str | None
+    state: str
+    state_at: float
+    activated_at: float | None
+
+
+_d, _r = deprovisions.c, scim_removals.c
+_KEY = (_d.app == bindparam("k_app")) & (_d.person == bindparam("k_person"))
+_GET = Prepared(select(deprovisions).where(_KEY), DeprovisionRow)
+_TARGET: dict[str, Any] = {name: bindparam(name) for name in ("sp_id", "user_name", "user_key")}
+_INSERT: Prepared[Any] = Prepared(
+    deprovisions.insert().values(
+        app=bindparam("k_app"),
+        person=bindparam("k_person"),
+        confirmed_at=None,
+        requested_at=bindparam("requested_at"),
+        **_TARGET,
+    )
+)
+_SET_TARGET: Prepared[Any] = Prepared(deprovisions.update().where(_KEY).values(**_TARGET))
+_SET_REQUEST: Prepared[Any] = Prepared(
+    deprovisions.update().where(_KEY).values(requested_at=bindparam("requested_at"), **_TARGET)
+)
+_CONFIRMED: Prepared[Any] = Prepared(select(_d.confirmed_at, _d.user_key).where(_KEY))
+_SET_CONFIRMED: Prepared[Any] = Prepared(
+    deprovisions.update().where(_KEY).values(confirmed_at=bindparam("confirmed_at"))
+)
+_RESET: Prepared[Any] = Prepared(
+    deprovisions.delete().where(
+        (_d.person == bindparam("person")) & (_d.requested_at < bindparam("ts"))
+    )
+)
+_OPEN_OF_SP = Prepared(
+    select(deprovisions).where(
+        (_d.app == bindparam("app"))
+        & (_d.sp_id == bindparam("sp_id"))
+        & (_d.requested_at <= bindparam("ts"))
+    ),
+    DeprovisionRow,
+)
+_OPEN_OF_PERSON = Prepared(
+    select(deprovisions).where(
+        (_d.app == bindparam("app"))
+        & (_d.sp_id.is_(None) & (_d.person == bindparam("person")))
+        & (_d.requested_at <= bindparam("ts"))
+    ),
+    DeprovisionRow,
+)
+_LINKED: Prepared[Any] = Prepared(
+    select(idp_links.c.app).where(
+        (idp_links.c.idp == bindparam("idp"))
+        & (idp_links.c.user_id == bindparam("user_id"))
+        & (idp_links.c.app == bindparam("app"))
+    )
+)
+_RKEY = (
+    (_r.app == bindparam("k_app"))
+    & (_r.sp_id == bindparam("k_sp_id"))
+    & (_r.ts == bindparam("k_ts"))
+    & (_r.source == bindparam("k_source"))
+)
+_REMOVAL: Prepared[Any] = Prepared(select(_r.ts).where(_RKEY))
+_ADD_REMOVAL: Prepared[Any] = Prepared(
+    scim_removals.insert().values(
+        app=bindparam("k_app"),
+        sp_id=bindparam("k_sp_id"),
+        ts=bindparam("k_ts"),
+        source=bindparam("k_source"),
+        applied=bindparam("applied"),
+    )
+)
+_SET_APPLIED: Prepared[Any] = Prepared(
+    scim_removals.update().where(_RKEY).values(applied=bindparam("applied"))
+)
+
+
+def _first_removal(sources: tuple[str, ...]) -> Prepared[Any]:
+    return Prepared(
+        select(func.min(_r.ts)).where(
+            (_r.app == bindparam("app"))
+            & (_r.sp_id == bindparam("sp_id"))
+            & (_r.ts >= bindparam("since"))
+            & _r.applied.is_(True)
+            & one_of(_r.source, sources)
+        )
+    )
+
+
+_FIRST_SCIM = _first_removal(("scim",))
+_FIRST_ANY = _first_removal(("scim", "idp"))
+_people: dict[tuple[int, int], Prepared[PersonRow]] = {}
+
+
+def _removed_people(user_ids: int, keys: int) -> Prepared[PersonRow]:
+    """Removed people with any of `user_ids` ids or `keys` keys, built once per shape."""
+    found = _people.get((user_ids, keys))
+    if found is None:
+        # By (idp, user_id), the primary key: `user_id` alone has no index of its own.
+        clauses: list[ColumnElement[bool]] = [
+            (idp_people.c.idp == str(idp)) & (idp_people.c.user_id == bindparam(f"u{i}"))
+            for i in range(user_ids)
+            for idp in Idp
+        ]
+        clauses += [idp_people.c.user_key == bindparam(f"k{i}") for i in range(keys)]
+        where = or_(*clauses) & one_of(idp_people.c.state, REMOVED_STATES)
+        found = _people[(user_ids, keys)] = Prepared(select(idp_people).where(where), PersonRow)
+    return found

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import bindparam, select
 
+from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import findings
 
 __all__ = ["Findings", "Merge", "Outcomes"]
@@ -38,8 +39,8 @@ class Outcomes:
 class Findings:
     """Finding rows, inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, outcomes: Outcomes) -> None:
-        self.conn = conn
+    def __init__(self, db: Db, outcomes: Outcomes) -> None:
+        self.db = db
         self.outcomes = outcomes
 
     def raise_(
@@ -53,40 +54,21 @@ class Findings:
         merge: Merge = _keep,
     ) -> None:
         """Open a finding or add evidence to it (count, last_at, merged fields)."""
-        key = _key(type, app, subject)
-        row = self.conn.execute(
-            select(
-                findings.c.fields, findings.c.first_at, findings.c.last_at, findings.c.count
-            ).where(key)
-        ).first()
+        key = {"k_type": type, "k_app": app or "", "k_subject": subject}
+        row = self.db.first(_EVIDENCE, **key)
         if row is None:
-            self.conn.execute(
-                findings.insert().values(
-                    type=type,
-                    app=app or "",
-                    subject=subject,
-                    fields=json.dumps(dict(fields), sort_keys=True),
-                    first_at=at,
-                    last_at=at,
-                    count=1,
-                    status="open",
-                    resolved_at=None,
-                )
-            )
+            fresh = json.dumps(dict(fields), sort_keys=True)
+            self.db.run(_INSERT, **key, fields=fresh, first_at=at, last_at=at, count=1)
             self.outcomes.opened[(app or "", type)] += 1
             return
-        merged = merge(json.loads(row.fields), fields)
-        self.conn.execute(
-            findings.update()
-            .where(key)
-            .values(
-                fields=json.dumps(merged, sort_keys=True),
-                first_at=min(row.first_at, at),
-                last_at=max(row.last_at, at),
-                count=int(row[3]) + 1,
-                status="open",
-                resolved_at=None,
-            )
+        merged = merge(json.loads(row[0]), fields)
+        self.db.run(
+            _SET,
+            **key,
+            fields=json.dumps(merged, sort_keys=True),
+            first_at=min(row[1], at),
+            last_at=max(row[2], at),
+            count=int(row[3]) + 1,
         )
 
     def put(
@@ -101,39 +83,52 @@ class Findings:
         count: int,
     ) -> None:
         """Set a finding to what the facts say (for findings recomputed, not accumulated)."""
-        key = _key(type, app, subject)
+        key = {"k_type": type, "k_app": app or "", "k_subject": subject}
         values = {
             "fields": json.dumps(dict(fields), sort_keys=True),
             "first_at": first_at,
             "last_at": last_at,
             "count": count,
-            "status": "open",
-            "resolved_at": None,
         }
-        if self.conn.execute(select(findings.c.type).where(key)).first() is None:
-            self.conn.execute(
-                findings.insert().values(type=type, app=app or "", subject=subject, **values)
-            )
+        if self.db.first(_EXISTS, **key) is None:
+            self.db.run(_INSERT, **key, **values)
             self.outcomes.opened[(app or "", type)] += 1
         else:
-            self.conn.execute(findings.update().where(key).values(**values))
+            self.db.run(_SET, **key, **values)
 
     def resolve(self, *, type: str, app: str | None, subject: str, at: float) -> None:
         """The subject was mended; evidence older than `at` no longer keeps it open."""
-        self.conn.execute(
-            findings.update()
-            .where(
-                _key(type, app, subject)
-                & (findings.c.status == "open")
-                & (findings.c.last_at <= at)
-            )
-            .values(status="resolved", resolved_at=at)
-        )
+        self.db.run(_RESOLVE, k_type=type, k_app=app or "", k_subject=subject, at=at)
 
 
-def _key(type: str, app: str | None, subject: str) -> Any:
-    return (
-        (findings.c.type == type)
-        & (findings.c.app == (app or ""))
-        & (findings.c.subject == subject)
+_c = findings.c
+_KEY = (
+    (_c.type == bindparam("k_type"))
+    & (_c.app == bindparam("k_app"))
+    & (_c.subject == bindparam("k_subject"))
+)
+_EVIDENCE: Prepared[Any] = Prepared(
+    select(_c.fields, _c.first_at, _c.last_at, _c.count).where(_KEY)
+)
+_EXISTS: Prepared[Any] = Prepared(select(_c.type).where(_KEY))
+_VALUES: dict[str, Any] = {
+    name: bindparam(name) for name in ("fields", "first_at", "last_at", "count")
+}
+_INSERT: Prepared[Any] = Prepared(
+    findings.insert().values(
+        type=bindparam("k_type"),
+        app=bindparam("k_app"),
+        subject=bindparam("k_subject"),
+        status="open",
+        resolved_at=None,
+        **_VALUES,
     )
+)
+_SET: Prepared[Any] = Prepared(
+    findings.update().where(_KEY).values(status="open", resolved_at=None, **_VALUES)
+)
+_RESOLVE: Prepared[Any] = Prepared(
+    findings.update()
+    .where(_KEY & (_c.status == "open") & (_c.last_at <= bindparam("at")))
+    .values(status="resolved", resolved_at=bindparam("at"))
+)

@@ -4,17 +4,25 @@ and who kept signing in after the IdP removed them."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.detect.activity import ActivityDetector
-from monitor.detect.deprovision import REMOVED_STATES, Deprovisions, person_key, person_target
+from monitor.detect.deprovision import (
+    REMOVED_STATES,
+    Deprovisions,
+    PersonRow,
+    person_key,
+    person_target,
+)
 from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
+from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp, IdpAction, IdpEvent
-from monitor.store.sql import dialect_insert
-from monitor.store.tables import idp_links, idp_people, idp_seen, sp_resources
+from monitor.store.prepared import Db, Prepared
+from monitor.store.tables import idp_links, idp_people, idp_seen
 
 __all__ = ["AppIndex", "IdpDetector"]
 
@@ -42,13 +50,17 @@ class IdpDetector:
     """Handles one normalized IdP fact inside the batch transaction."""
 
     def __init__(
-        self, conn: Connection, deprovisions: Deprovisions, apps: AppIndex, findings: Findings
+        self, resources: Resources, deprovisions: Deprovisions, apps: AppIndex, findings: Findings
     ) -> None:
-        self.conn = conn
+        self.db: Db = resources.db
+        self.resources = resources
         self.findings = findings
         self.activity: ActivityDetector | None = None
         self.deprovisions = deprovisions
         self.apps = apps
+        # Rows read or written in this transaction (all writes to both tables go through here).
+        self._people: dict[tuple[str, str], PersonRow | None] = {}
+        self._links: dict[tuple[str, str, str], LinkRow | None] = {}
 
     def handle(self, event: IdpEvent, source: str) -> None:
         if not event.user_id or event.success is False or self._seen(event):
@@ -70,16 +82,17 @@ class IdpDetector:
 
     def _seen(self, event: IdpEvent) -> bool:
         """Record the key; True when it was already there (a duplicate or overlap re-read)."""
-        stmt = dialect_insert(self.conn)(idp_seen).values(key=event.key, ts=event.ts)
-        inserted = self.conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
-        return inserted.rowcount == 0
+        stmt = _SEEN_PG if self.db.dialect.name == "postgresql" else _SEEN_SQLITE
+        return self.db.run(stmt, key=event.key, ts=event.ts) == 0
 
-    def _person(self, idp: str, user_id: str) -> Row[Any] | None:
-        return self.conn.execute(
-            select(idp_people).where((idp_people.c.idp == idp) & (idp_people.c.user_id == user_id))
-        ).first()
+    def _person(self, idp: str, user_id: str) -> PersonRow | None:
+        key = (idp, user_id)
+        if key in self._people:
+            return self._people[key]
+        row = self._people[key] = self.db.first(_PERSON, k_idp=idp, k_user_id=user_id)
+        return row
 
-    def _set_person(self, event: IdpEvent, state: str) -> Row[Any] | None:
+    def _set_person(self, event: IdpEvent, state: str) -> PersonRow | None:
         idp, user_id = str(event.idp), str(event.user_id)
         before = self._person(idp, user_id)
         activated = event.ts if state == "active" else None
@@ -88,12 +101,10 @@ class IdpDetector:
             "state": state,
             "state_at": event.ts,
         }
+        key = {"k_idp": idp, "k_user_id": user_id}
         if before is None:
-            self.conn.execute(
-                idp_people.insert().values(
-                    idp=idp, user_id=user_id, activated_at=activated, **values
-                )
-            )
+            self.db.run(_ADD_PERSON, **key, activated_at=activated, **values)
+            self._people[(idp, user_id)] = PersonRow(idp, user_id, activated_at=activated, **values)
         elif event.ts >= before.state_at:
             if activated is not None:
                 values["activated_at"] = max(activated, before.activated_at or activated)
@@ -101,11 +112,9 @@ class IdpDetector:
                 values["state_at"] = before.state_at  # removed since then: keep the earliest
             if before.user_key and not values["user_key"]:
                 values["user_key"] = before.user_key
-            self.conn.execute(
-                idp_people.update()
-                .where((idp_people.c.idp == idp) & (idp_people.c.user_id == user_id))
-                .values(**values)
-            )
+            stmt = _SET_ACTIVATED if "activated_at" in values else _SET_STATE
+            self.db.run(stmt, **key, **values)
+            self._people[(idp, user_id)] = before._replace(**values)
         return before
 
     def _started(self, event: IdpEvent) -> None:
@@ -123,11 +132,7 @@ class IdpDetector:
             self.activity.after_idp_removal(normalize_key(event.user_name))
 
     def apps_of_person(self, idp: str, user_id: str) -> list[str]:
-        linked = self.conn.execute(
-            select(idp_links.c.app).where(
-                (idp_links.c.idp == idp) & (idp_links.c.user_id == user_id)
-            )
-        ).scalars()
+        linked = self.db.scalars(_APPS_OF, idp=idp, user_id=user_id)
         return sorted(set(linked) | set(self.apps.apps_of(idp)))
 
     def _request(self, event: IdpEvent, app: str) -> None:
@@ -149,16 +154,16 @@ class IdpDetector:
         sp_id: str | None = None,
         user_name: str | None = None,
     ) -> None:
-        key = (idp_links.c.idp == idp) & (idp_links.c.user_id == user_id) & (idp_links.c.app == app)
-        row = self.conn.execute(select(idp_links).where(key)).first()
+        key = {"k_idp": idp, "k_user_id": user_id, "k_app": app}
+        cached = (idp, user_id, app)
+        row = self._links[cached] if cached in self._links else self.db.first(_LINK, **key)
         if row is None:
-            self.conn.execute(
-                idp_links.insert().values(
-                    idp=idp, user_id=user_id, app=app, sp_id=sp_id, linked_at=ts
-                )
-            )
+            self.db.run(_ADD_LINK, **key, sp_id=sp_id, linked_at=ts)
+            row = LinkRow(idp, user_id, app, sp_id, ts, None)
         elif sp_id and row.sp_id != sp_id:
-            self.conn.execute(idp_links.update().where(key).values(sp_id=sp_id))
+            self.db.run(_SET_LINK, **key, sp_id=sp_id)
+            row = row._replace(sp_id=sp_id)
+        self._links[cached] = row
         if sp_id:
             self._link_identity(app, sp_id, user_id, user_name, ts)
 
@@ -166,24 +171,24 @@ class IdpDetector:
         self, app: str, sp_id: str, user_id: str, user_name: str | None, ts: float
     ) -> None:
         """The IdP names the SP id it provisioned: the only link a log without bodies gives."""
-        where = (sp_resources.c.app == app) & (sp_resources.c.sp_id == sp_id)
-        known = self.conn.execute(select(sp_resources.c.idp_user_id).where(where)).first()
+        known = self.resources.get(app, sp_id)
         if known is not None and known.idp_user_id == user_id:
             return
         if known is None:
-            self.conn.execute(
-                sp_resources.insert().values(
-                    app=app,
-                    sp_id=sp_id,
-                    resource_type="User",
-                    user_name=user_name,
-                    user_key=normalize_key(user_name),
-                    first_seen=ts,
-                    last_seen=ts,
-                )
+            fresh = SpRow(
+                app=app,
+                sp_id=sp_id,
+                resource_type="User",
+                user_name=user_name,
+                user_key=normalize_key(user_name),
+                idp_user_id=user_id,
+                first_seen=ts,
+                last_seen=ts,
             )
-        self.conn.execute(sp_resources.update().where(where).values(idp_user_id=user_id))
-        row = self.conn.execute(select(sp_resources).where(where)).first()
+            self.resources.insert(fresh)
+        else:
+            self.resources.update(app, sp_id, idp_user_id=user_id)
+        row = self.resources.get(app, sp_id)
         if row is not None:  # a removal recorded before this link applies to it as well
             self.deprovisions.identity_appeared(app, row)
 
@@ -216,3 +221,62 @@ class IdpDetector:
         )
         if user is not None and self.activity is not None:
             self.activity.action(app="", user_key=user, ts=event.ts, source=source)
+
+
+class LinkRow(NamedTuple):
+    """One `idp_links` row, in column order."""
+
+    idp: str
+    user_id: str
+    app: str
+    sp_id: str | None
+    linked_at: float
+    removed_at: float | None
+
+
+_p, _l = idp_people.c, idp_links.c
+_PKEY = (_p.idp == bindparam("k_idp")) & (_p.user_id == bindparam("k_user_id"))
+_PERSON = Prepared(select(idp_people).where(_PKEY), PersonRow)
+_STATE: dict[str, Any] = {name: bindparam(name) for name in ("user_key", "state", "state_at")}
+_ADD_PERSON: Prepared[Any] = Prepared(
+    idp_people.insert().values(
+        idp=bindparam("k_idp"),
+        user_id=bindparam("k_user_id"),
+        activated_at=bindparam("activated_at"),
+        **_STATE,
+    )
+)
+_SET_STATE: Prepared[Any] = Prepared(idp_people.update().where(_PKEY).values(**_STATE))
+_SET_ACTIVATED: Prepared[Any] = Prepared(
+    idp_people.update().where(_PKEY).values(activated_at=bindparam("activated_at"), **_STATE)
+)
+_LKEY = (
+    (_l.idp == bindparam("k_idp"))
+    & (_l.user_id == bindparam("k_user_id"))
+    & (_l.app == bindparam("k_app"))
+)
+_LINK = Prepared(select(idp_links).where(_LKEY), LinkRow)
+_ADD_LINK: Prepared[Any] = Prepared(
+    idp_links.insert().values(
+        idp=bindparam("k_idp"),
+        user_id=bindparam("k_user_id"),
+        app=bindparam("k_app"),
+        sp_id=bindparam("sp_id"),
+        linked_at=bindparam("linked_at"),
+    )
+)
+_SET_LINK: Prepared[Any] = Prepared(
+    idp_links.update().where(_LKEY).values(sp_id=bindparam("sp_id"))
+)
+_APPS_OF: Prepared[Any] = Prepared(
+    select(_l.app).where((_l.idp == bindparam("idp")) & (_l.user_id == bindparam("user_id")))
+)
+
+
+def _seen_stmt(insert: Any) -> Prepared[Any]:
+    stmt = insert(idp_seen).values(key=bindparam("key"), ts=bindparam("ts"))
+    return Prepared(stmt.on_conflict_do_nothing(index_elements=["key"]))
+
+
+_SEEN_SQLITE = _seen_stmt(sqlite.insert)
+_SEEN_PG = _seen_stmt(postgresql.insert)

@@ -3,32 +3,108 @@
 POST, GET, PUT and PATCH answers and ListResponse pages all carry representations; the last one
 seen (by event time) is kept with the keys that link it to a person. `pending` holds what the
 next representation must show after a PATCH answered without a body (204).
+
+Rows read or written are remembered for the rest of the transaction (every write to the table
+goes through here), so a record that looks its resource up several times reads it once. The
+memory ends with the transaction: replicas sharing a store never see each other's stale rows.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from monitor.classify.shapes import as_bool
 from monitor.detect.keys import normalize_key, primary_email
+from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import sp_resources
 
-__all__ = ["Resources", "as_bool"]
+__all__ = ["Resources", "SpRow", "as_bool"]
+
+
+class SpRow(NamedTuple):
+    """One `sp_resources` row, in column order."""
+
+    app: str
+    sp_id: str
+    resource_type: str
+    user_name: str | None = None
+    user_key: str | None = None
+    email_key: str | None = None
+    external_id: str | None = None
+    idp_user_id: str | None = None
+    active: bool | None = None
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+    created_at: float | None = None
+    disabled_at: float | None = None
+    deleted_at: float | None = None
+    representation: str | None = None
+    pending: str | None = None
+
+
+_c = sp_resources.c
+_KEY = (_c.app == bindparam("k_app")) & (_c.sp_id == bindparam("k_sp_id"))
+_GET = Prepared(select(sp_resources).where(_KEY), SpRow)
+_INSERT: Prepared[Any] = Prepared(
+    sp_resources.insert().values({c: bindparam(c) for c in SpRow._fields})
+)
+_MATCH_KEYS = ("user_key", "email_key", "external_id", "idp_user_id")
+_updates: dict[tuple[str, ...], Prepared[Any]] = {}
+_matches: dict[tuple[bool, ...], Prepared[SpRow]] = {}
+
+
+def _update_stmt(columns: tuple[str, ...]) -> Prepared[Any]:
+    """`UPDATE ... SET <columns>` for one resource, built once per set of columns."""
+    found = _updates.get(columns)
+    if found is None:
+        values: dict[str, Any] = {name: bindparam("v_" + name) for name in columns}
+        found = _updates[columns] = Prepared(sp_resources.update().where(_KEY).values(values))
+    return found
+
+
+def _match_stmt(present: tuple[bool, ...]) -> Prepared[SpRow]:
+    """Resources sharing any of the present keys, built once per combination.
+
+    Every term has its own index, so the database unions index lookups; a condition on the
+    app would make SQLite walk all of the app's resources instead (it has no statistics to
+    prefer the key indexes), so the app and type are checked on the few rows found."""
+    found = _matches.get(present)
+    if found is None:
+        user_key, email_key, external_id, idp_user_id = present
+        clauses = []
+        if user_key:
+            clauses += [_c.user_key == bindparam("user_key"), _c.email_key == bindparam("user_key")]
+        if email_key:
+            clauses += [
+                _c.email_key == bindparam("email_key"),
+                _c.user_key == bindparam("email_key"),
+            ]
+        if external_id:
+            clauses.append(_c.external_id == bindparam("external_id"))
+        if idp_user_id:
+            clauses.append(_c.idp_user_id == bindparam("idp_user_id"))
+        found = _matches[present] = Prepared(select(sp_resources).where(or_(*clauses)), SpRow)
+    return found
 
 
 class Resources:
     """SP resources of all apps, read and written inside the caller's transaction."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self._rows: dict[tuple[str, str], SpRow | None] = {}
+        self._bodies: dict[str, bool] = {}  # app -> has a stored representation
 
-    def get(self, app: str, sp_id: str) -> Row[Any] | None:
-        where = (sp_resources.c.app == app) & (sp_resources.c.sp_id == sp_id)
-        return self.conn.execute(select(sp_resources).where(where)).first()
+    def get(self, app: str, sp_id: str) -> SpRow | None:
+        key = (app, sp_id)
+        if key in self._rows:
+            return self._rows[key]
+        row = self._rows[key] = self.db.first(_GET, k_app=app, k_sp_id=sp_id)
+        return row
 
     def learn(
         self,
@@ -38,8 +114,10 @@ class Resources:
         *,
         resource_type: str,
         created: bool = False,
-    ) -> Row[Any] | None:
-        """Store a representation; returns the row as it was before (None when new)."""
+        dumped: str | None = None,
+    ) -> SpRow | None:
+        """Store a representation (`dumped`: its JSON, when the caller has it already);
+        returns the row as it was before (None when new)."""
         sp_id = rep.get("id")
         if not isinstance(sp_id, str) or not sp_id:
             return None
@@ -54,11 +132,11 @@ class Resources:
             "email_key": primary_email(rep),
             "external_id": external if isinstance(external, str) and external else None,
             "active": active,
-            "representation": json.dumps(rep, sort_keys=True),
+            "representation": dumped if dumped is not None else json.dumps(rep, sort_keys=True),
         }
         if previous is None:
-            self.conn.execute(
-                sp_resources.insert().values(
+            self.insert(
+                SpRow(
                     app=app,
                     sp_id=sp_id,
                     first_seen=ts,
@@ -72,7 +150,7 @@ class Resources:
         if previous.representation is not None and ts < previous.last_seen:
             return previous  # an older representation arriving late teaches nothing new
         if values["representation"] == previous.representation and not created:
-            self._update(app, sp_id, last_seen=ts)  # an import seeing it unchanged
+            self.update(app, sp_id, last_seen=ts)  # an import seeing it unchanged
             return previous
         if active is False and previous.active is not False:
             values["disabled_at"] = ts
@@ -80,27 +158,34 @@ class Resources:
             values["created_at"] = ts
         if previous.deleted_at is not None and previous.deleted_at < ts:
             values["deleted_at"] = None  # seen again after a DELETE: it still exists
-        self._update(app, sp_id, last_seen=ts, **values)
+        self.update(app, sp_id, last_seen=ts, **values)
         return previous
 
+    def insert(self, row: SpRow) -> None:
+        """A resource not stored yet."""
+        self.db.run(_INSERT, **row._asdict())
+        self._rows[(row.app, row.sp_id)] = row
+        if row.representation is not None:
+            self._bodies[row.app] = True
+
     def update(self, app: str, sp_id: str, **values: Any) -> None:
-        self._update(app, sp_id, **values)
+        columns = tuple(values)
+        params = {"v_" + name: value for name, value in values.items()}
+        self.db.run(_update_stmt(columns), k_app=app, k_sp_id=sp_id, **params)
+        cached = self._rows.get((app, sp_id))
+        if cached is not None:
+            self._rows[(app, sp_id)] = cached._replace(**values)
+        if values.get("representation") is not None:
+            self._bodies[app] = True
 
-    def _update(self, app: str, sp_id: str, **values: Any) -> None:
-        where = (sp_resources.c.app == app) & (sp_resources.c.sp_id == sp_id)
-        self.conn.execute(sp_resources.update().where(where).values(**values))
-
-    def ensure(self, app: str, sp_id: str, ts: float, *, resource_type: str) -> Row[Any]:
+    def ensure(self, app: str, sp_id: str, ts: float, *, resource_type: str) -> SpRow:
         """The row for an id seen only in a path (no body yet)."""
         row = self.get(app, sp_id)
         if row is None:
-            self.conn.execute(
-                sp_resources.insert().values(
-                    app=app, sp_id=sp_id, resource_type=resource_type, first_seen=ts, last_seen=ts
-                )
+            row = SpRow(
+                app=app, sp_id=sp_id, resource_type=resource_type, first_seen=ts, last_seen=ts
             )
-            row = self.get(app, sp_id)
-        assert row is not None
+            self.insert(row)
         return row
 
     def matching(
@@ -111,20 +196,38 @@ class Resources:
         email_key: str | None = None,
         external_id: str | None = None,
         idp_user_id: str | None = None,
-    ) -> list[Row[Any]]:
-        """Users of `app` sharing any of the given keys."""
-        clauses = []
-        if user_key:
-            clauses += [sp_resources.c.user_key == user_key, sp_resources.c.email_key == user_key]
-        if email_key:
-            clauses += [sp_resources.c.email_key == email_key, sp_resources.c.user_key == email_key]
-        if external_id:
-            clauses.append(sp_resources.c.external_id == external_id)
-        if idp_user_id:
-            clauses.append(sp_resources.c.idp_user_id == idp_user_id)
-        if not clauses:
+    ) -> list[SpRow]:
+        """Users of `app` sharing any of the given keys, by `sp_id` (a stable order for ties)."""
+        keys = (user_key, email_key, external_id, idp_user_id)
+        present = tuple(bool(k) for k in keys)
+        if not any(present):
             return []
-        query = select(sp_resources).where(
-            (sp_resources.c.app == app) & (sp_resources.c.resource_type == "User") & or_(*clauses)
+        params = {name: k for name, k, on in zip(_MATCH_KEYS, keys, present, strict=True) if on}
+        found = self.db.rows(_match_stmt(present), **params)
+        rows = sorted(
+            (row for row in found if row.app == app and row.resource_type == "User"),
+            key=_by_sp_id,
         )
-        return list(self.conn.execute(query))
+        for row in rows:  # as current as the cache: every write went through both
+            self._rows[(app, row.sp_id)] = row
+        return rows
+
+    def has_bodies(self, app: str) -> bool:
+        """Whether any resource of the app was stored with a representation."""
+        found = self._bodies.get(app)
+        if found is None:
+            found = self._bodies[app] = bool(self.db.scalar(_HAS_BODIES, app=app))
+        return found
+
+
+def _by_sp_id(row: SpRow) -> str:
+    return row.sp_id
+
+
+_HAS_BODIES: Prepared[Any] = Prepared(
+    select(
+        select(_c.sp_id)
+        .where((_c.app == bindparam("app")) & _c.representation.is_not(None))
+        .exists()
+    )
+)

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import bindparam, select
 
 from monitor.classify.bodies import json_value
 from monitor.detect.deprovision import Deprovisions
@@ -20,8 +20,9 @@ from monitor.detect.patch_engine import (
     targeted_paths,
 )
 from monitor.detect.quirks import hint
-from monitor.detect.resources import Resources, as_bool
+from monitor.detect.resources import Resources, SpRow, as_bool
 from monitor.events import Lifecycle, Operation, Outcome, Resource, ScimEvent
+from monitor.store.prepared import Prepared
 from monitor.store.tables import findings
 
 __all__ = ["ScimDetector"]
@@ -44,7 +45,7 @@ class ScimDetector:
         self.resources = resources
         self.deprovisions = deprovisions
         self.findings = findings
-        self.conn = resources.conn
+        self.db = resources.db
 
     def handle(self, event: ScimEvent) -> None:
         if event.resource not in (Resource.USER, Resource.GROUP) or event.request is None:
@@ -81,16 +82,19 @@ class ScimDetector:
         *,
         created: bool = False,
         own: frozenset[str] = frozenset(),
-    ) -> Row[Any] | None:
+    ) -> SpRow | None:
         """Learn a representation; `own` names what the request that returned it wrote itself."""
-        previous = self.resources.learn(app, rep, ts, resource_type=kind, created=created)
+        dumped = _dumped(rep)
+        previous = self.resources.learn(
+            app, rep, ts, resource_type=kind, created=created, dumped=dumped
+        )
         if previous is None and kind == "User":
             row = self.resources.get(app, str(rep.get("id")))
             if row is not None:
                 self.deprovisions.identity_appeared(app, row)
         if previous is not None and previous.pending:
             self._check_pending(app, previous, rep, own)
-        elif previous is not None and previous.representation == _dumped(rep):
+        elif previous is not None and previous.representation == dumped:
             return previous  # unchanged since last seen: nothing new to correlate
         if kind == "User" and as_bool(rep.get("active")) is not False:
             self._twins(app, rep, ts)
@@ -99,12 +103,13 @@ class ScimDetector:
         return previous
 
     def _check_pending(
-        self, app: str, row: Row[Any], rep: Mapping[str, object], own: frozenset[str]
+        self, app: str, row: SpRow, rep: Mapping[str, object], own: frozenset[str]
     ) -> None:
         """The next representation after a bodiless answer: was the write honoured?
 
         When that representation answers another write, what that write changed itself is no
         evidence either way (`own`; `*` for a PUT, which rewrites everything)."""
+        assert row.pending is not None
         pending = json.loads(row.pending)
         self.resources.update(app, row.sp_id, pending=None)
         if "*" in own:
@@ -251,15 +256,8 @@ class ScimDetector:
 
     def _twins_resolved(self, app: str, sp_id: str, ts: float) -> None:
         """A twin that is deactivated or deleted is no longer a second live account."""
-        subjects = self.conn.execute(
-            select(findings.c.subject).where(
-                (findings.c.type == "digital_twin")
-                & (findings.c.app == app)
-                & (findings.c.status == "open")
-                & findings.c.subject.contains(sp_id)
-            )
-        ).scalars()
-        for subject in list(subjects):
+        subjects = self.db.scalars(_OPEN_TWINS, app=app, sp_id=sp_id)
+        for subject in subjects:
             if sp_id in subject.split("|"):
                 self.findings.resolve(type="digital_twin", app=app, subject=subject, at=ts)
 
@@ -314,6 +312,14 @@ def _merge_quirks(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
 
 
 _IDENTITY_KEYS = ("externalId", "userName", "emails")
+_OPEN_TWINS: Prepared[Any] = Prepared(
+    select(findings.c.subject).where(
+        (findings.c.type == "digital_twin")
+        & (findings.c.app == bindparam("app"))
+        & (findings.c.status == "open")
+        & findings.c.subject.contains(bindparam("sp_id"))
+    )
+)
 _EVERYTHING = frozenset({"*"})
 
 
