@@ -79,10 +79,14 @@ class App:
         self.registry = registry or CollectorRegistry()
         self.metrics = Metrics(self.registry, version=__version__)
         self.store: Store = store or SqlStore(settings.database_url.reveal())
-        self.ingestor = Ingestor(
-            config=config, store=self.store, metrics=self.metrics, clock=self.clock
-        )
         self._tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer(TRACER_NAME)
+        self.ingestor = Ingestor(
+            config=config,
+            store=self.store,
+            metrics=self.metrics,
+            clock=self.clock,
+            tracer=self._tracer,
+        )
         self._stop = threading.Event()
         self.workers = [self._worker(spec) for spec in config.sources]
         self.metrics.declare_sources(spec.name for spec in config.sources)

@@ -13,6 +13,9 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from opentelemetry import trace
+from opentelemetry.trace import Tracer
+
 from collectors.base import Batch
 from monitor.clock import Clock
 from monitor.config import Config, SourceSpec
@@ -24,6 +27,7 @@ from monitor.store.base import Store
 from monitor.tally import Sink, Tally, summarize
 from monitor.telemetry.metrics import Metrics
 from monitor.telemetry.summary import BatchSummary
+from monitor.telemetry.tracing import TRACER_NAME
 
 __all__ = ["Ingestor", "app_index", "summarize"]
 
@@ -50,7 +54,16 @@ def app_index(config: Config) -> AppIndex:
 class Ingestor:
     """Turns collector batches into stored counts, detections and metric increments."""
 
-    def __init__(self, *, config: Config, store: Store, metrics: Metrics, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        store: Store,
+        metrics: Metrics,
+        clock: Clock,
+        tracer: Tracer | None = None,
+    ) -> None:
+        self._tracer = tracer or trace.get_tracer(TRACER_NAME)
         self._store = store
         self._metrics = metrics
         self._clock = clock
@@ -60,6 +73,15 @@ class Ingestor:
 
     def ingest(self, source: SourceSpec, batch: Batch) -> BatchSummary:
         """Classify and detect, commit atomically with the batch's checkpoint, then publish."""
+        with self._tracer.start_as_current_span(
+            "ingest.batch", attributes={"scimwatch.source": source.name}
+        ) as span:
+            summary = self._ingest(source, batch)
+            span.set_attribute("scimwatch.records", summary.units)
+            span.set_attribute("scimwatch.rejected", sum(summary.rejected.values()))
+            return summary
+
+    def _ingest(self, source: SourceSpec, batch: Batch) -> BatchSummary:
         with self._lock, self._store.transaction() as conn:
             correlator = Correlator(conn, self._apps)
             traffic = Traffic()
@@ -92,8 +114,12 @@ class Ingestor:
             correlator = Correlator(conn, self._apps)
             traffic = Traffic()
             sink = _both(traffic, correlator.handle)
+            routes: dict[str, tuple[str | None, Idp | None]] = {}  # per source, read once
             for spec, record in items:
-                tally.add_all((record,), app=spec.app, idp=self._idp(spec), sink=sink)
+                route = routes.get(spec.name)
+                if route is None:
+                    route = routes[spec.name] = (spec.app, self._idp(spec))
+                tally.add_all((record,), app=route[0], idp=route[1], sink=sink)
             traffic.write(conn)
             summary = tally.summary()
             self._store.add_requests(conn, summary.requests)

@@ -131,6 +131,12 @@ alerting:
     assert polls["scim_log/crm"].status.status_code is StatusCode.UNSET
     assert polls["broken"].status.status_code is StatusCode.ERROR
     assert polls["broken"].attributes["scimwatch.error.reason"]
+    [batch] = [s for s in spans if s.name == "ingest.batch"]
+    assert (
+        batch.parent is not None and batch.parent.span_id == polls["scim_log/crm"].context.span_id
+    )
+    assert batch.attributes["scimwatch.source"] == "scim_log/crm"
+    assert batch.attributes["scimwatch.records"] == 2
     passes = [s for s in spans if s.name == "alerts.evaluate"]
     assert len(passes) == 2 and passes[0].attributes["scimwatch.lease_held"] is True
     assert passes[0].attributes["scimwatch.notifications.queued"] >= 1

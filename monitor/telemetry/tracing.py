@@ -8,9 +8,9 @@ Configured by the standard variables: `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER
 spend effort, or log export errors, for a collector nobody runs. Export failures are the SDK's
 to log; they never reach the pipeline.
 
-Spans (attributes in the `scimwatch.` namespace): `collector.poll` per poll of a source (its
-ingest and detection included), `alerts.evaluate` per alert pipeline pass and
-`notification.send` per delivery attempt.
+Spans (attributes in the `scimwatch.` namespace): `collector.poll` per poll of a source,
+`ingest.batch` per committed batch (classification, detection and the commit),
+`alerts.evaluate` per alert pipeline pass and `notification.send` per delivery attempt.
 """
 
 from __future__ import annotations
