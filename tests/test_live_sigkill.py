@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fakes.fake_google import FakeGoogle
 from fakes.fake_graph import FakeGraph
 from fakes.fake_okta import FakeOkta
+from fakes.tls import Served, issue_certs
 from test_daemon_e2e import BIN, Daemon, wait_for
 
 from monitor.clock import SystemClock
@@ -65,30 +64,6 @@ class HeldPage:
             await asyncio.to_thread(self.release.wait, 300.0)  # bounded: a failing test ends
         await self.app(scope, receive, send)
         self.sent = self.sent or held
-
-
-class Served:
-    """One ASGI app behind uvicorn with TLS on 127.0.0.1, port 0, in a thread."""
-
-    def __init__(self, app: Any, cert: Path) -> None:
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            ssl_certfile=str(cert),
-            log_level="warning",
-            lifespan="off",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        wait_for(lambda: self.server.started, timeout=10, what="a fake server to listen")
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"https://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 def _records(path: Path, key: str) -> list[dict[str, object]]:
@@ -241,14 +216,10 @@ def _key(finding: dict[str, object]) -> tuple[object, ...]:
 
 @pytest.fixture
 def vendors(tmp_path: Path) -> Iterator[Vendors]:
-    ca = trustme.CA()
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(
-        str(tmp_path / "server.pem")
-    )
+    certs = issue_certs(tmp_path)  # the test trusts tmp_path / "ca.pem"
     root = tmp_path / "live"
     shutil.copytree(SAMPLE, root)
-    served = Vendors(root, tmp_path / "server.pem")
+    served = Vendors(root, certs.server)
     try:
         yield served
     finally:
