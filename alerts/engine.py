@@ -35,6 +35,7 @@ from alerts.silences import add as add_silence
 from alerts.snapshot import CollectorStatus, read_snapshot
 from alerts.state import current_alerts, sync
 from monitor.clock import Clock
+from monitor.store.base import StoreError
 from monitor.store.tables_alerting import scim_traffic
 from monitor.telemetry.metrics import Metrics
 from monitor.telemetry.tracing import TRACER_NAME
@@ -165,6 +166,8 @@ class AlertEngine:
         while not stop.is_set():
             try:
                 self.tick()
+            except StoreError as err:  # busy or unreachable store: the next pass tries again
+                log.warning("alert pipeline pass skipped: %s", err)
             except Exception:
                 log.exception("alert pipeline pass failed")
             if self._clock.sleep(self.config.evaluation_interval, stop):

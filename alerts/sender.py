@@ -21,9 +21,12 @@ from sqlalchemy import Connection
 from alerts import nflog, outbox
 from alerts.notifiers.base import Notification, Notifier, NotifyError, Reason, Reconciling
 from monitor.clock import Clock
+from monitor.store.base import StoreError
 from monitor.telemetry.tracing import TRACER_NAME
 
 __all__ = ["Sender", "backoff"]
+
+RECORD_ATTEMPTS = 5
 
 log = logging.getLogger("scimwatch.alerts")
 
@@ -123,11 +126,22 @@ class Sender:
         return None if found is None else dict(found)
 
     def _delivered(self, row: outbox.Row, thread: dict[str, str], now: float) -> None:
+        """Record a delivery. It already happened, so a busy store is tried again: a row left
+        `sending` is resent unless its notifier can tell that it arrived."""
         if thread:
             thread["_episode"] = str(row.payload.get("episode"))
-        with self._transaction() as conn:
-            nflog.merge_thread(conn, row.group_key, row.receiver, row.integration, thread)
-            outbox.mark(conn, row.id, state="sent", now=now)
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            try:
+                with self._transaction() as conn:
+                    nflog.merge_thread(conn, row.group_key, row.receiver, row.integration, thread)
+                    outbox.mark(conn, row.id, state="sent", now=now)
+                return
+            except StoreError as err:
+                if attempt == RECORD_ATTEMPTS:
+                    raise
+                log.warning(
+                    "receiver %s: recording a delivery failed (%s); again", row.receiver, err
+                )
 
     def _failed(self, row: outbox.Row, err: NotifyError, seconds: float, span: Span) -> None:
         span.set_status(StatusCode.ERROR, str(err.reason))

@@ -61,6 +61,7 @@ class SqlStore:
             raise StoreError(f"bad database URL {_safe(self._url)}: {type(err).__name__}") from None
         if self._engine.dialect.name == "sqlite":
             event.listen(self._engine, "connect", _sqlite_pragmas)
+            event.listen(self._engine, "begin", _sqlite_begin)
         if migrate:
             self.migrate()
 
@@ -119,8 +120,10 @@ class SqlStore:
     def transaction(self) -> Iterator[Connection]:
         """One unit of work: everything a batch changes commits together or not at all."""
         try:
-            with self._engine.begin() as conn:
-                yield conn
+            with self._engine.connect() as conn:
+                conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    yield conn
         except SQLAlchemyError as err:
             raise StoreError(f"cannot commit: {_reason(err)}") from None
 
@@ -321,9 +324,22 @@ def _reason(err: SQLAlchemyError) -> str:
     return message[0][:200] if message else type(err).__name__
 
 
+_WRITE = "scimwatch_write"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Write transactions take SQLite's write lock up front (BEGIN IMMEDIATE), so concurrent
+    writers (ingest workers, the alert pipeline) queue on busy_timeout instead of failing with
+    "database is locked" when a read would have to upgrade to a write mid-transaction."""
+    immediate = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # The driver's own implicit BEGIN is off; `_sqlite_begin` emits the right one.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=30000")  # a long batch may hold the write lock
     cursor.close()

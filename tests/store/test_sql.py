@@ -129,3 +129,37 @@ def test_prune_forgets_old_actions_and_dedupe_keys_only(store: SqlStore) -> None
         assert [r.ts for r in conn.execute(activity.select())] == [30.0]
         assert [r.key for r in conn.execute(idp_seen.select())] == ["k2"]
         assert conn.execute(findings.select()).first() is not None
+
+
+def test_concurrent_read_then_write_transactions_wait_instead_of_failing(
+    store: SqlStore,
+) -> None:
+    """Ingest workers and the alert pipeline write from several threads: each transaction
+    reads, then writes, and none may fail with "database is locked" (SQLite upgrades)."""
+    import threading
+
+    from sqlalchemy import func, insert, select
+
+    from monitor.store.tables_alerting import leases
+
+    errors: list[Exception] = []
+
+    def writer(name: str) -> None:
+        try:
+            for i in range(40):
+                with store.transaction() as conn:
+                    conn.execute(select(func.count()).select_from(leases)).scalar_one()
+                    conn.execute(
+                        insert(leases).values(name=f"{name}-{i}", holder=name, expires_at=0)
+                    )
+        except Exception as err:  # collected: the assertion below shows them
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with store.transaction() as conn:
+        assert conn.execute(select(func.count()).select_from(leases)).scalar_one() == 160
