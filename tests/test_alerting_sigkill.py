@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from deadline import wait_for
 from fakes.fake_slack import FakeSlack
 from fakes.serve import serve
 from prometheus_client.parser import text_string_to_metric_families
 from test_alerting_e2e import REPORTED, expected_groups, group_of
-from test_daemon_e2e import Daemon, wait_for
+from test_daemon_e2e import Daemon
 
 from monitor.clock import SystemClock
 

@@ -13,28 +13,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from deadline import wait_for
 
 from monitor.cli import main
 
 BIN = Path(sys.executable).parent / "scimwatch"
-
-
-def wait_for(check: Callable[[], object], *, timeout: float = 30.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)  # polling interval, not a synchronisation delay
 
 
 class Daemon:

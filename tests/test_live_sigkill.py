@@ -28,11 +28,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from deadline import wait_for
 from fakes.fake_google import FakeGoogle
 from fakes.fake_graph import FakeGraph
 from fakes.fake_okta import FakeOkta
 from fakes.tls import Served, issue_certs
-from test_daemon_e2e import BIN, Daemon, wait_for
+from test_daemon_e2e import BIN, Daemon
 
 from monitor.clock import SystemClock
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -14,19 +13,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from deadline import free_port, wait_for
 from prometheus_client.parser import text_string_to_metric_families
-from test_daemon_e2e import wait_for
 
 from monitor.cli import main
 
 SAMPLE = Path(__file__).parents[2] / "shared" / "samples" / "basic"
 BINARY = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _ready(url: str) -> bool:
@@ -43,7 +36,7 @@ def pushgateway(tmp_path: Path) -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("prometheus-pushgateway is missing (tests/services.sh installs it)")
         pytest.skip("prometheus-pushgateway is not installed; `make test` installs it")
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with (tmp_path / "pushgateway.log").open("wb") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(
             [BINARY, f"--web.listen-address={url.removeprefix('http://')}"],
@@ -98,7 +91,7 @@ def test_unreachable_pushgateway_fails_clearly_but_keeps_the_report(tmp_path: Pa
         main,
         [
             "replay", "--config", str(SAMPLE / "scimwatch.yaml"), "--report", str(report_path),
-            "--no-progress", "--pushgateway", f"http://127.0.0.1:{_free_port()}",
+            "--no-progress", "--pushgateway", f"http://127.0.0.1:{free_port()}",
         ],
     )  # fmt: skip
     assert result.exit_code == 2

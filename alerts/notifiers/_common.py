@@ -15,14 +15,17 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from alerts.notifiers._render import Renderer
 from alerts.notifiers.base import NotifyContext, NotifyError, Reason
 from monitor.secret import Secret, SecretError, resolve_secret
 
 __all__ = [
+    "HttpNotifier",
     "NotifierConfig",
     "http_client",
     "post_json",
@@ -48,6 +51,27 @@ class NotifierConfig(BaseModel):
         default=False, description="Mask email addresses in every text: 'j***@example.com'."
     )
     timeout: float = Field(default=10.0, gt=0, le=120, description="Per-request timeout, seconds.")
+
+
+C = TypeVar("C", bound=NotifierConfig)
+
+
+class HttpNotifier(Generic[C]):
+    """What the notifiers that POST over httpx share: their config, a renderer honouring
+    `mask_emails`, and one pooled client (closed by the host at shutdown)."""
+
+    def __init__(self, config: C, context: NotifyContext) -> None:
+        self._config = config
+        self._context = context
+        self._render = Renderer(mask=config.mask_emails)
+        self._client = http_client(context, config.timeout)
+
+    @property
+    def send_resolved(self) -> bool:
+        return self._config.send_resolved
+
+    def close(self) -> None:
+        self._client.close()
 
 
 def secret_from(

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from alerts.alert import Alert
-from alerts.notifiers._common import NotifierConfig, http_client, post_json, rfc3339, secret_from
+from alerts.notifiers._common import HttpNotifier, NotifierConfig, post_json, rfc3339, secret_from
 from alerts.notifiers._render import Renderer, group_severity, headline, safe_url, summary, truncate
 from alerts.notifiers.base import Notification, NotifierKind, NotifyContext
 from monitor.secret import Secret
@@ -74,23 +74,12 @@ def dedup_key(group_key: str) -> str:
     return hashlib.sha256(group_key.encode()).hexdigest()
 
 
-class PagerDutyNotifier:
+class PagerDutyNotifier(HttpNotifier[Config]):
     """Trigger while firing, resolve when resolved; no thread state is needed."""
 
     def __init__(self, config: Config, key: Secret, context: NotifyContext) -> None:
-        self._config = config
+        super().__init__(config, context)
         self._key = key
-        self._context = context
-        self._render = Renderer(mask=config.mask_emails)
-        self._client = http_client(context, config.timeout)
-
-    @property
-    def send_resolved(self) -> bool:
-        return self._config.send_resolved
-
-    def close(self) -> None:
-        """Release pooled connections (the host calls it at shutdown)."""
-        self._client.close()
 
     def notify(self, notification: Notification) -> Mapping[str, str]:
         post_json(

@@ -18,8 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from alerts.notifiers import _slack_blocks as blocks
-from alerts.notifiers._common import NotifierConfig, http_client, post_json, secret_from
-from alerts.notifiers._render import Renderer
+from alerts.notifiers._common import HttpNotifier, NotifierConfig, post_json, secret_from
 from alerts.notifiers.base import Notification, NotifierKind, NotifyContext
 from monitor.secret import Secret
 
@@ -41,23 +40,12 @@ class Config(NotifierConfig):
         return self
 
 
-class SlackWebhookNotifier:
+class SlackWebhookNotifier(HttpNotifier[Config]):
     """One POST per delivery; returns no thread state (webhooks cannot update)."""
 
     def __init__(self, config: Config, url: Secret, context: NotifyContext) -> None:
-        self._config = config
+        super().__init__(config, context)
         self._url = url
-        self._context = context
-        self._render = Renderer(mask=config.mask_emails)
-        self._client = http_client(context, config.timeout)
-
-    @property
-    def send_resolved(self) -> bool:
-        return self._config.send_resolved
-
-    def close(self) -> None:
-        """Release pooled connections (the host calls it at shutdown)."""
-        self._client.close()
 
     def notify(self, notification: Notification) -> Mapping[str, str]:
         text, body = blocks.message(notification, self._render, self._config.max_alerts)

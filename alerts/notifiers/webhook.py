@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from alerts.alert import Alert
-from alerts.notifiers._common import NotifierConfig, http_client, post_json, rfc3339, secret_from
+from alerts.notifiers._common import HttpNotifier, NotifierConfig, post_json, rfc3339, secret_from
 from alerts.notifiers._render import Renderer
 from alerts.notifiers.base import Notification, NotifierKind, NotifyContext
 from monitor.secret import Secret
@@ -93,26 +93,15 @@ def payload(n: Notification, r: Renderer, max_alerts: int = 0) -> dict[str, Any]
     }
 
 
-class WebhookNotifier:
+class WebhookNotifier(HttpNotifier[Config]):
     """POSTs the payload; any 2xx is success."""
 
     def __init__(
         self, config: Config, url: str | Secret, token: Secret | None, context: NotifyContext
     ) -> None:
-        self._config = config
+        super().__init__(config, context)
         self._url = url
         self._token = token
-        self._context = context
-        self._render = Renderer(mask=config.mask_emails)
-        self._client = http_client(context, config.timeout)
-
-    @property
-    def send_resolved(self) -> bool:
-        return self._config.send_resolved
-
-    def close(self) -> None:
-        """Release pooled connections (the host calls it at shutdown)."""
-        self._client.close()
 
     def notify(self, notification: Notification) -> Mapping[str, str]:
         url = self._url.reveal() if isinstance(self._url, Secret) else self._url

@@ -18,11 +18,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -34,6 +32,7 @@ from typing import Any, ClassVar
 import pytest
 import yaml
 from click.testing import CliRunner
+from deadline import free_port, wait_for
 from fakes.fake_okta import FakeOkta
 from fakes.tls import Served, issue_certs
 
@@ -51,23 +50,6 @@ CHUNKS = 2
 LIVE = "okta_live"  # the live-polled source's name
 LIVE_EVENTS = 5  # the first events of the sample's System Log export, served live too
 TOKEN_ENV = "SCIMWATCH_TEST_OKTA_TOKEN"
-
-
-def wait_for(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)  # polling interval, not a synchronisation delay
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get_json(url: str) -> Any:

@@ -9,17 +9,15 @@ can only poll a fake when the fake has a certificate the daemon trusts. `issue_c
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import trustme
 import uvicorn
+from deadline import wait_for
 
 __all__ = ["Certs", "Served", "issue_certs"]
-
-_START_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +52,9 @@ class Served:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
-        self._wait_started()
+        wait_for(lambda: self.server.started, timeout=10, what="a fake server to listen")
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.url = f"https://127.0.0.1:{port}"
-
-    def _wait_started(self) -> None:
-        """Port 0 is only known once uvicorn has bound it: poll for that, with a deadline."""
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for a fake server to listen")
-            time.sleep(0.05)  # polling interval, not a synchronisation delay
 
     def stop(self) -> None:
         self.server.should_exit = True
