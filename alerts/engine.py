@@ -18,7 +18,7 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.trace import Tracer
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 
 from alerts import lease, outbox
 from alerts.alert import Alert
@@ -46,6 +46,7 @@ log = logging.getLogger("scimwatch.alerts")
 
 LEASE = "alert-pipeline"
 TRAFFIC_KEEP = 2 * 86400.0
+PRUNE_EVERY = 3600.0
 
 
 def muted_alerts(
@@ -91,6 +92,7 @@ class AlertEngine:
         self._collectors = collectors
         self._holder = holder or uuid.uuid4().hex
         self._notifiers = notifiers
+        self._pruned_at = float("-inf")
         self._rules = build_rules(config.inhibit_rules)
         self.root = build_routes(config.route)
         integrations = {
@@ -109,6 +111,13 @@ class AlertEngine:
         metrics.declare_receivers(notifiers)
         for rule in CATALOG:
             metrics.alerts_firing.labels(rule.name, rule.severity).set(0)
+
+    def _prune(self, conn: Connection, now: float) -> None:
+        """History the conditions and the outbox no longer need; hourly, not every pass."""
+        cutoff = (now - TRAFFIC_KEEP) // 60
+        conn.execute(delete(scim_traffic).where(scim_traffic.c.minute < cutoff))
+        outbox.prune(conn, now)
+        self._pruned_at = now
 
     def close(self) -> None:
         for found in self._notifiers.values():
@@ -142,10 +151,8 @@ class AlertEngine:
             expire_resolved(conn, alerts, now)
             muted = muted_alerts(alerts, listing(conn), self._rules, now)
             queued = self._dispatcher.flush(conn, alerts, set(muted), now)
-            conn.execute(
-                delete(scim_traffic).where(scim_traffic.c.minute < (now - TRAFFIC_KEEP) // 60)
-            )
-            outbox.prune(conn, now)
+            if now - self._pruned_at >= PRUNE_EVERY:
+                self._prune(conn, now)
         self._publish(alerts)
         span.set_attribute("scimwatch.alerts.firing", sum(1 for a in alerts if not a.resolved))
         span.set_attribute("scimwatch.alerts.muted", len(muted))

@@ -126,9 +126,8 @@ def mark(
 
 
 def prune(conn: Connection, now: float) -> None:
-    """Delivered and superseded rows are history; keep a week of it."""
+    """Delivered, superseded and given-up rows are history; keep a week of it."""
+    done = ("sent", "superseded", "failed")
     conn.execute(
-        outbox.delete().where(
-            outbox.c.state.in_(("sent", "superseded")) & (outbox.c.created_at < now - SENT_KEEP)
-        )
+        outbox.delete().where(outbox.c.state.in_(done) & (outbox.c.created_at < now - SENT_KEEP))
     )

@@ -152,3 +152,22 @@ def test_crash_after_send_before_record_does_not_send_twice(
     clock.advance(300)
     again.tick()
     assert [n.thread.get("ts") for n in restarted_team.calls] == ["171.1"]
+
+
+def test_history_is_pruned_after_a_week(store: SqlStore, clock: FakeClock) -> None:
+    bad = NotifyError("channel_not_found", reason=Reason.CLIENT_ERROR, recoverable=False)
+    team = Recorder(failures=[bad])
+    eng = engine(store, clock, {"team": [team]}, config(group_wait=0.0))
+    open_finding(store, "digital_twin", "crm", "a", clock.now())
+    open_finding(store, "digital_twin", "wiki", "b", clock.now())
+    eng.tick()
+
+    def rows() -> dict[str, str]:
+        with store.transaction() as conn:
+            return dict(conn.execute(select(outbox.c.id, outbox.c.state)).all())
+
+    first = rows()
+    assert sorted(first.values()) == ["failed", "sent"]
+    clock.advance(7 * 86400 + 1)
+    eng.tick()
+    assert not set(first) & set(rows())  # the week-old sent and given-up rows are gone
