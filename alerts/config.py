@@ -150,9 +150,6 @@ class AlertingConfig(_Strict):
         default=30.0,
         description="How long the pipeline lease outlives its holder's last pass (replicas).",
     )
-    resolve_timeout: Duration = Field(
-        default=0.0, description="Keep a resolved alert firing this long (flapping guard)."
-    )
     route: RouteConfig = Field(default_factory=_default_route)
     receivers: list[ReceiverConfig] = Field(default_factory=list)
     inhibit_rules: list[InhibitRuleConfig] = Field(
