@@ -127,6 +127,7 @@ deprovisions = Table(
     Column("user_key", String(320), nullable=True, index=True),
     Column("requested_at", Double, nullable=True),
     Column("confirmed_at", Double, nullable=True),
+    Index("ix_deprovisions_person", "person"),  # a (re)activation clears a person's requests
 )
 
 # Findings, one row per subject, with a lifecycle.
