@@ -96,11 +96,13 @@ def _banner(base: str, directory: Path, lines: int, apps: int) -> str:
             f"  status page   {base}/",
             f"  metrics       {base}/metrics",
             f"  report (JSON) {base}/api/v1/report   (also written to {directory / 'report.json'})",
+            f"  alerts        {base}/api/v1/alerts   (firing ones also lead the status page)",
             f"  logs, config  {directory}/scim/*.log, {directory}/idp/*.jsonl, "
             f"{directory / 'scimwatch.yaml'}",
             "",
             f"  try: curl -s {base}/metrics | grep scimwatch_scim_requests_total",
             f"       scimwatch replay --config {directory / 'scimwatch.yaml'} --report report.json",
+            f"       scimwatch silence add app=intranet -c 'looking into it' -d 1h --url {base}",
             "",
             "Press Ctrl-C to stop.",
         ]
