@@ -91,6 +91,7 @@ class Ingestor:
                 idp=self._idp(source),
                 sink=_both(traffic, correlator.handle),
             )
+            correlator.finish()
             traffic.write(conn)
             self._store.write_source(
                 conn,
@@ -120,6 +121,7 @@ class Ingestor:
                 if route is None:
                     route = routes[spec.name] = (spec.app, self._idp(spec))
                 tally.add_all((record,), app=route[0], idp=route[1], sink=sink)
+            correlator.finish()
             traffic.write(conn)
             summary = tally.summary()
             self._store.add_requests(conn, summary.requests)

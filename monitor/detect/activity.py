@@ -4,6 +4,11 @@ Successful actions are kept per account, so the finding is recomputed from facts
 side changes: an action after the confirmed deprovision in that app (app activity logs), or an
 IdP session/token use after the IdP removed the person (`app` empty). A live daemon catching
 up on several files at once therefore reaches the same finding as a time-ordered replay.
+
+Actions are the most frequent write and nothing reads them back until a recount, so they are
+written behind: kept in order and inserted with one `executemany` before the next recount
+reads the table and when the transaction commits (`flush`). The buffer holds at most one
+batch's actions and dies with the transaction, so it never outlives what it belongs to.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class ActivityDetector:
         self.findings = findings
         # (app, user_key) -> first confirmed deprovision, until a deprovision row changes
         self._confirmed: dict[tuple[str, str], float | None] = {}
+        self._unwritten: list[dict[str, Any]] = []  # actions not inserted yet, in order
 
     def forget(self) -> None:
         """Deprovision rows changed: confirmed times read so far may be out of date."""
@@ -37,11 +43,17 @@ class ActivityDetector:
 
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""
-        self.db.run(_INSERT, app=app, user_key=user_key, ts=ts, source=source)
+        self._unwritten.append({"app": app, "user_key": user_key, "ts": ts, "source": source})
         if app:
             self.after_deprovision(app, user_key)
         else:
             self.after_idp_removal(user_key)
+
+    def flush(self) -> None:
+        """Insert the actions kept so far (before the table is read, and before commit)."""
+        if self._unwritten:
+            self.db.run_many(_INSERT, self._unwritten)
+            self._unwritten = []
 
     def after_deprovision(self, app: str, user_key: str | None) -> None:
         """Recount the app's activity after the account's confirmed deprovision there."""
@@ -66,6 +78,7 @@ class ActivityDetector:
     def _recount(self, app: str, user_key: str, since: float | None) -> None:
         if since is None:
             return
+        self.flush()
         row = self.db.first(_SINCE, app=app, user_key=user_key, since=since)
         assert row is not None  # an aggregate always has its row
         count, first, last, source = row

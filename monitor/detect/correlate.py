@@ -43,6 +43,10 @@ class Correlator:
         self.deprovisions.on_changed = self.activity_detector.forget
         self.idp.activity = self.activity_detector
 
+    def finish(self) -> None:
+        """Write what was kept back for the end of the batch; call before the commit."""
+        self.activity_detector.flush()
+
     def handle(self, item: ScimEvent | Record) -> None:
         if isinstance(item, ScimEvent):
             self.scim.handle(item)

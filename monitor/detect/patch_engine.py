@@ -24,6 +24,11 @@ Why it is built this way:
   multi-valued attribute go to the dict engine alone. Validation is linear in the values
   (about 17 ms for a 1,000-member group, 180 ms for 10,000) and Entra sends one PATCH per
   member change, so big groups would make the monitor the slowest part of provisioning.
+- Most PATCHes in real traffic write one scalar (`active`, `title`, a department). For those,
+  on a snapshot of the usual shape, every engine path keeps what the operations did not name,
+  so `surviving_paths` and `lost_attributes` answer without running it (`_patch_fast`; a
+  property test holds the shortcut to the engine's answers). `apply_patch` always runs it,
+  because its whole result is stored, not only its paths.
 - Nothing here raises. The scim2-models calls are fenced with `except Exception` because a
   third-party validator fed log input may raise anything; when it fails beyond one operation,
   the dict engine answers for the whole body. The dict engine is total by construction.
@@ -38,6 +43,7 @@ import orjson
 from scim2_models import Context, EnterpriseUser, Group, PatchOp, ScimPolicy, User
 
 from monitor.detect._patch_dict import apply_operation, apply_operations
+from monitor.detect._patch_fast import plain_shape, scalar_write
 from monitor.detect._patch_ops import PatchOperation, fix_quirks, plain, read_operations, targets
 from monitor.detect._patch_paths import (
     IGNORED,
@@ -128,7 +134,7 @@ def _survivors(before: Mapping[str, object], body: object, wanted: _PathTest) ->
         return set()
     named = _lowered(path for operation in operations for path in targets(operation, urns))
     left = {p for p in attribute_paths(before) if wanted(p) and not _covered(p, named)}
-    if not left:
+    if not left or (all(scalar_write(op, urns) for op in operations) and plain_shape(before)):
         return left
     expected = _lowered(attribute_paths(_expected(before, operations, urns)))
     return {path for path in left if path.lower() in expected}

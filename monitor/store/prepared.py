@@ -101,6 +101,11 @@ class Db:
         self._execute(stmt, params)
         return int(self._cursor.rowcount)
 
+    def run_many(self, stmt: Prepared[Any], params: Iterable[Mapping[str, Any]]) -> None:
+        """Execute a write once per parameter set, in one driver call (`executemany`)."""
+        compiled = stmt.by_dialect.get(self._name) or stmt.compiled(self.dialect)
+        self._cursor.executemany(compiled.sql, [compiled.args(one) for one in params])
+
     def rows(self, stmt: Prepared[R], **params: Any) -> list[R]:
         compiled = self._execute(stmt, params)
         fetched = self._cursor.fetchall()
