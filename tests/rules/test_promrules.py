@@ -172,3 +172,21 @@ def test_fixtures_cover_every_alert_firing_and_silent() -> None:
             if firing and inputs - firing:
                 covered.add(check["alertname"])
     assert set(_alerts()) - covered == set()
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
+def test_fixtures_evaluate_recordings_before_alerts(fixture: Path) -> None:
+    """Without group_eval_order promtool picks a random group order each run, and an alert
+    evaluated before its recording reads a sample one interval old: past the 5m lookback at
+    a 10m interval, the alert flickers off. Every group is listed, recordings first."""
+    groups = [g["name"] for g in yaml.safe_load(OUT.read_text())["groups"]]
+    order = yaml.safe_load(fixture.read_text()).get("group_eval_order", [])
+    assert sorted(order) == sorted(groups)
+    kinds = ["alert" in rule for name in order for rule in _rules_of(name)[:1]]
+    assert kinds == sorted(kinds), f"recording groups must come first: {order}"
+
+
+def _rules_of(group: str) -> list[dict[str, Any]]:
+    groups = yaml.safe_load(OUT.read_text())["groups"]
+    rules: list[dict[str, Any]] = next(g["rules"] for g in groups if g["name"] == group)
+    return rules
