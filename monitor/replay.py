@@ -7,10 +7,12 @@ SCIM call that answers it, a confirmed deprovision before the activity that foll
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from collectors.base import Batch
@@ -21,7 +23,13 @@ from monitor.ingest import Ingestor
 __all__ = ["ReplayError", "ReplayStats", "check_inputs", "input_bytes", "replay"]
 
 Progress = Callable[[int], None]
-CHUNK = 2000  # records per transaction
+# Records per transaction: the detectors remember the rows a transaction touched, so larger
+# chunks read less (10,000 replayed about 10 % faster than 2,000); memory stays one chunk's.
+CHUNK = 10_000
+# A replay allocates millions of short-lived, acyclic objects (parsed JSON); the default
+# 700-allocation trigger ran the cyclic collector thousands of times over the same survivors,
+# about a tenth of the replay. Cycles are still collected, just less often.
+_GC_THRESHOLD = (50_000, 20, 100)
 
 
 class ReplayError(Exception):
@@ -100,11 +108,23 @@ def replay(config: Config, *, ingestor: Ingestor, progress: Progress | None = No
     # Items order by (ts, source order) without a key function: a source's order is unique
     # among the heads being compared, so comparison never reaches the spec or the record.
     merged = heapq.merge(*streams)
-    while chunk := list(itertools.islice(merged, CHUNK)):
-        ingestor.ingest_merged((spec, record) for _, _, spec, record in chunk)
+    with _fewer_collections():
+        while chunk := list(itertools.islice(merged, CHUNK)):
+            ingestor.ingest_merged((spec, record) for _, _, spec, record in chunk)
     stats = ReplayStats()
     for source in sources:
         ingestor.finish_source(source.spec, source.total, source.newest)
         stats.units += source.total.units
         stats.rejected += sum(source.total.rejected.values())
     return stats
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the cyclic collector's thresholds for the replay, then restore them."""
+    before = gc.get_threshold()
+    gc.set_threshold(*_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

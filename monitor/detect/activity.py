@@ -13,6 +13,7 @@ batch's actions and dies with the transaction, so it never outlives what it belo
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -33,13 +34,20 @@ class ActivityDetector:
     def __init__(self, db: Db, findings: Findings) -> None:
         self.db = db
         self.findings = findings
-        # (app, user_key) -> first confirmed deprovision, until a deprovision row changes
+        # (app, user_key) -> first confirmed deprovision, until a row of that key changes
         self._confirmed: dict[tuple[str, str], float | None] = {}
         self._unwritten: list[dict[str, Any]] = []  # actions not inserted yet, in order
 
-    def forget(self) -> None:
-        """Deprovision rows changed: confirmed times read so far may be out of date."""
-        self._confirmed.clear()
+    def forget(self, app: str | None, user_keys: Collection[str | None] | None) -> None:
+        """Deprovision rows changed: the confirmed times of those keys in that app may be out
+        of date (None: any of them). Forgetting only those keeps the rest: an activity log
+        names the same few hundred accounts thousands of times."""
+        if app is None or user_keys is None:
+            self._confirmed.clear()
+            return
+        for user_key in user_keys:
+            if user_key is not None:
+                self._confirmed.pop((app, user_key), None)
 
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""

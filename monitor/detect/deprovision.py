@@ -9,7 +9,7 @@ SCIM log carries no bodies. Every step reads facts from the store, so records th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, func, or_, select
@@ -23,6 +23,7 @@ from monitor.store.tables import deprovisions, idp_links, idp_people, scim_remov
 __all__ = ["PERSON_TARGET", "Deprovisions", "person_key", "person_target"]
 
 REMOVED_STATES = ("deactivate", "suspend", "delete")
+Changed = Callable[[str | None, Collection[str | None] | None], None]
 PERSON_TARGET = "~"  # removal evidence about a person, where no SP id is known
 
 
@@ -43,12 +44,17 @@ class Deprovisions:
         self.findings = findings
         self.apps_of: Callable[[str, str], list[str]] = lambda idp, user_id: []
         self.on_confirmed: Callable[[str, str | None], None] = lambda app, user_key: None
-        self.on_changed: Callable[[], None] = lambda: None  # for readers that cache rows
+        # For readers that cache confirmed times by (app, user_key): told the app and the keys
+        # a change may have moved (None: it cannot say which).
+        self.on_changed: Changed = lambda app, keys: None
 
-    def _write(self, stmt: Prepared[Any], **params: Any) -> None:
-        """Change deprovision rows, telling `on_changed` when any row did change."""
-        if self.db.run(stmt, **params):
-            self.on_changed()
+    def _write(
+        self, stmt: Prepared[Any], *, keys: Collection[str | None] | None, **params: Any
+    ) -> None:
+        """Change deprovision rows of `k_app`; tell `on_changed` the user keys whose confirmed
+        times may have moved (`keys`; None: any key of any app, as a reset may)."""
+        if self.db.run(stmt, **params) and keys != ():
+            self.on_changed(params.get("k_app"), keys)
 
     def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> SpRow | None:
         """The SP identity the IdP provisioned for a person: linked by ids, else by name."""
@@ -92,17 +98,19 @@ class Deprovisions:
         key = {"k_app": app, "k_person": person}
         row = self.db.first(_GET, **key)
         values = {"sp_id": target, "user_name": user_name, "user_key": user_key}
-        if row is None:
-            self._write(_INSERT, **key, **values, requested_at=ts)
+        if row is None:  # a new row has no confirmed time yet: no reader's cache moves
+            self._write(_INSERT, keys=(), **key, **values, requested_at=ts)
         elif row.requested_at is not None and row.requested_at <= ts:
             if row.sp_id is None and target is not None:
                 # Requested before the account was seen: it is known now, and its own log
                 # (when it has bodies) is the evidence that counts.
-                self._write(_SET_TARGET, **key, **values)
+                self._write(_SET_TARGET, keys=(row.user_key, user_key), **key, **values)
                 self._confirm(app, person, target, row.requested_at)
             return  # already requested earlier in this cycle
         else:
-            self._write(_SET_REQUEST, **key, **values, requested_at=ts)
+            self._write(
+                _SET_REQUEST, keys=(row.user_key, user_key), **key, **values, requested_at=ts
+            )
         self._confirm(app, person, target or person_target(person), ts)
 
     def _linked(self, person: str, app: str) -> bool:
@@ -132,7 +140,7 @@ class Deprovisions:
 
     def reset(self, *, person: str, ts: float) -> None:
         """A (re)activation starts a new cycle: earlier requests no longer apply."""
-        self._write(_RESET, person=person, ts=ts)
+        self._write(_RESET, keys=None, person=person, ts=ts)
 
     def removal(self, *, app: str, sp_id: str, ts: float, applied: bool, source: str) -> None:
         """Record removal evidence and confirm the deprovisions it answers."""
@@ -159,8 +167,9 @@ class Deprovisions:
         before = state[0] if state is not None else None
         if before == first:
             return
-        self._write(_SET_CONFIRMED, **key, confirmed_at=first)
-        self.on_confirmed(app, state[1] if state is not None else None)
+        user_key = state[1] if state is not None else None
+        self._write(_SET_CONFIRMED, keys=(user_key,), **key, confirmed_at=first)
+        self.on_confirmed(app, user_key)
         if first is not None and before is None:
             self.findings.outcomes.confirmed.append((app, first - requested_at))
             self.findings.resolve(type="deprovision_not_applied", app=app, subject=sp_id, at=first)

@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import bindparam, or_, select
 
 from monitor.classify.shapes import as_bool
@@ -22,7 +23,18 @@ from monitor.detect.keys import normalize_key, primary_email
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import sp_resources
 
-__all__ = ["Resources", "SpRow", "as_bool"]
+__all__ = ["Resources", "SpRow", "as_bool", "dump_representation"]
+
+
+def dump_representation(rep: Mapping[str, object]) -> str:
+    """Canonical JSON (sorted keys) for storing and comparing representations. orjson is
+    about ten times faster than `json.dumps`; what it refuses (non-string keys, integers past
+    64 bits) falls back to the standard library. Old rows written by `json.dumps` differ in
+    spacing only, so the first comparison after an upgrade sees a change once."""
+    try:
+        return orjson.dumps(rep, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(rep, sort_keys=True)
 
 
 class SpRow(NamedTuple):
@@ -132,7 +144,7 @@ class Resources:
             "email_key": primary_email(rep),
             "external_id": external if isinstance(external, str) and external else None,
             "active": active,
-            "representation": dumped if dumped is not None else json.dumps(rep, sort_keys=True),
+            "representation": dumped if dumped is not None else dump_representation(rep),
         }
         if previous is None:
             self.insert(

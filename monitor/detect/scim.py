@@ -20,7 +20,7 @@ from monitor.detect.patch_engine import (
     targeted_paths,
 )
 from monitor.detect.quirks import hint
-from monitor.detect.resources import Resources, SpRow, as_bool
+from monitor.detect.resources import Resources, SpRow, as_bool, dump_representation
 from monitor.events import Lifecycle, Operation, Outcome, Resource, ScimEvent
 from monitor.store.prepared import Prepared
 from monitor.store.tables import findings
@@ -84,7 +84,7 @@ class ScimDetector:
         own: frozenset[str] = frozenset(),
     ) -> SpRow | None:
         """Learn a representation; `own` names what the request that returned it wrote itself."""
-        dumped = _dumped(rep)
+        dumped = dump_representation(rep)
         previous = self.resources.learn(
             app, rep, ts, resource_type=kind, created=created, dumped=dumped
         )
@@ -182,7 +182,7 @@ class ScimDetector:
         }
         values: dict[str, Any] = {"pending": json.dumps(pending)}
         if expected is not None:
-            values["representation"] = json.dumps(expected, sort_keys=True)
+            values["representation"] = dump_representation(expected)
         if event.lifecycle is Lifecycle.DISABLE:
             values["active"] = False
         self.resources.update(event.app, event.sp_id, **values)
@@ -321,10 +321,6 @@ _OPEN_TWINS: Prepared[Any] = Prepared(
     )
 )
 _EVERYTHING = frozenset({"*"})
-
-
-def _dumped(rep: Mapping[str, object]) -> str:
-    return json.dumps(rep, sort_keys=True)
 
 
 def _full_answer(event: ScimEvent) -> bool:
