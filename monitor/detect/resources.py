@@ -79,27 +79,27 @@ def _update_stmt(columns: tuple[str, ...]) -> Prepared[Any]:
 
 
 def _match_stmt(present: tuple[bool, ...]) -> Prepared[SpRow]:
-    """Resources sharing any of the present keys, built once per combination.
+    """Resources of one app sharing any of the present keys, built once per combination.
 
-    Every term has its own index, so the database unions index lookups; a condition on the
-    app would make SQLite walk all of the app's resources instead (it has no statistics to
-    prefer the key indexes), so the app and type are checked on the few rows found."""
+    Each OR term is `app = ? AND key = ?`, which an (app, key) index answers on its own, so
+    the database unions index lookups. The app goes in every term, not once around the OR:
+    SQLite has no statistics to prefer the key indexes and would walk all of the app's
+    resources by primary key instead."""
     found = _matches.get(present)
     if found is None:
         user_key, email_key, external_id, idp_user_id = present
-        clauses = []
+        same: list[tuple[Any, str]] = []  # (column, parameter) pairs
         if user_key:
-            clauses += [_c.user_key == bindparam("user_key"), _c.email_key == bindparam("user_key")]
+            same += [(_c.user_key, "user_key"), (_c.email_key, "user_key")]
         if email_key:
-            clauses += [
-                _c.email_key == bindparam("email_key"),
-                _c.user_key == bindparam("email_key"),
-            ]
+            same += [(_c.email_key, "email_key"), (_c.user_key, "email_key")]
         if external_id:
-            clauses.append(_c.external_id == bindparam("external_id"))
+            same.append((_c.external_id, "external_id"))
         if idp_user_id:
-            clauses.append(_c.idp_user_id == bindparam("idp_user_id"))
-        found = _matches[present] = Prepared(select(sp_resources).where(or_(*clauses)), SpRow)
+            same.append((_c.idp_user_id, "idp_user_id"))
+        app: Any = bindparam("app")
+        terms = [(_c.app == app) & (column == bindparam(name)) for column, name in same]
+        found = _matches[present] = Prepared(select(sp_resources).where(or_(*terms)), SpRow)
     return found
 
 
@@ -215,11 +215,8 @@ class Resources:
         if not any(present):
             return []
         params = {name: k for name, k, on in zip(_MATCH_KEYS, keys, present, strict=True) if on}
-        found = self.db.rows(_match_stmt(present), **params)
-        rows = sorted(
-            (row for row in found if row.app == app and row.resource_type == "User"),
-            key=_by_sp_id,
-        )
+        found = self.db.rows(_match_stmt(present), app=app, **params)
+        rows = sorted((row for row in found if row.resource_type == "User"), key=_by_sp_id)
         for row in rows:  # as current as the cache: every write went through both
             self._rows[(app, row.sp_id)] = row
         return rows

@@ -51,6 +51,8 @@ request_counts = Table(
     Column("count", BigInteger, nullable=False),
 )
 
+SP_KEYS = ("user_key", "email_key", "external_id", "idp_user_id")
+
 # Every SCIM resource seen in an app, with its last known representation and lifecycle times.
 sp_resources = Table(
     "sp_resources",
@@ -59,10 +61,10 @@ sp_resources = Table(
     Column("sp_id", String(255), primary_key=True),
     Column("resource_type", String(16), nullable=False),
     Column("user_name", Text, nullable=True),
-    Column("user_key", String(320), nullable=True, index=True),
-    Column("email_key", String(320), nullable=True, index=True),
-    Column("external_id", String(255), nullable=True, index=True),
-    Column("idp_user_id", String(255), nullable=True, index=True),
+    Column("user_key", String(320), nullable=True),
+    Column("email_key", String(320), nullable=True),
+    Column("external_id", String(255), nullable=True),
+    Column("idp_user_id", String(255), nullable=True),
     Column("active", Boolean, nullable=True),
     Column("first_seen", Double, nullable=False),
     Column("last_seen", Double, nullable=False),
@@ -71,6 +73,9 @@ sp_resources = Table(
     Column("deleted_at", Double, nullable=True),
     Column("representation", Text, nullable=True),
     Column("pending", Text, nullable=True),  # JSON: what the next representation must show
+    # Identity matching asks one app at a time: (app, key) finds that app's rows only, where a
+    # key alone would also find the person's accounts in every other app.
+    *(Index(f"ix_sp_resources_app_{key}", "app", key) for key in SP_KEYS),
 )
 
 # People as the IdPs know them, and their last lifecycle state.
