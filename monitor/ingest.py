@@ -85,12 +85,11 @@ class Ingestor:
         with self._lock, self._store.transaction() as conn:
             correlator = Correlator(conn, self._apps)
             traffic = Traffic()
+            items: list[ScimEvent | Record] = []
             summary = summarize(
-                batch,
-                app=source.app,
-                idp=self._idp(source),
-                sink=_both(traffic, correlator.handle),
+                batch, app=source.app, idp=self._idp(source), sink=_both(traffic, items.append)
             )
+            correlator.handle_all(items)
             correlator.finish()
             traffic.write(conn)
             self._store.write_source(
@@ -114,13 +113,15 @@ class Ingestor:
         with self._lock, self._store.transaction() as conn:
             correlator = Correlator(conn, self._apps)
             traffic = Traffic()
-            sink = _both(traffic, correlator.handle)
+            handled: list[ScimEvent | Record] = []
+            sink = _both(traffic, handled.append)
             routes: dict[str, tuple[str | None, Idp | None]] = {}  # per source, read once
             for spec, record in items:
                 route = routes.get(spec.name)
                 if route is None:
                     route = routes[spec.name] = (spec.app, self._idp(spec))
                 tally.add_all((record,), app=route[0], idp=route[1], sink=sink)
+            correlator.handle_all(handled)
             correlator.finish()
             traffic.write(conn)
             summary = tally.summary()

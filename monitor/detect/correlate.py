@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection
 
 from monitor.classify.idp import normalize
@@ -12,7 +14,7 @@ from monitor.detect.idp import AppIndex, IdpDetector
 from monitor.detect.keys import normalize_key
 from monitor.detect.resources import Resources
 from monitor.detect.scim import ScimDetector
-from monitor.events import ActivityRecord, IdpRecord, Record, ScimEvent
+from monitor.events import ActivityRecord, IdpEvent, IdpRecord, Record, ScimEvent
 from monitor.store.prepared import Db
 
 __all__ = ["Correlator", "session_source"]
@@ -46,16 +48,37 @@ class Correlator:
     def finish(self) -> None:
         """Write what was kept back for the end of the batch; call before the commit."""
         self.activity_detector.flush()
+        self.idp.flush()
+
+    def handle_all(self, items: Sequence[ScimEvent | Record]) -> None:
+        """A batch, in order: the rows its records will look up are read first, a few
+        statements per table (`monitor.detect.prefetch`), then each record is handled."""
+        facts = [normalize(item) if isinstance(item, IdpRecord) else None for item in items]
+        self.idp.prefetch(event for events in facts if events for event in events)
+        self.scim.resources.prefetch(
+            (item.app, item.sp_id)
+            for item in items
+            if isinstance(item, ScimEvent) and item.sp_id is not None
+        )
+        for item, events in zip(items, facts, strict=True):
+            if events is None:
+                self.handle(item)
+            else:
+                self._idp_facts(item, events)
 
     def handle(self, item: ScimEvent | Record) -> None:
         if isinstance(item, ScimEvent):
             self.scim.handle(item)
         elif isinstance(item, IdpRecord):
-            source = session_source(item.kind)
-            for event in normalize(item):
-                self.idp.handle(event, source)
+            self._idp_facts(item, normalize(item))
         elif isinstance(item, ActivityRecord):
             self.activity(item)
+
+    def _idp_facts(self, item: ScimEvent | Record, events: list[IdpEvent]) -> None:
+        assert isinstance(item, IdpRecord)
+        source = session_source(item.kind)
+        for event in events:
+            self.idp.handle(event, source)
 
     def activity(self, record: ActivityRecord) -> None:
         """A successful action in the app's own log, kept for the activity-after check."""

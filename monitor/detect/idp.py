@@ -19,6 +19,7 @@ from monitor.detect.deprovision import (
 )
 from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
+from monitor.detect.prefetch import in_params, one_of_params, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.prepared import Db, Prepared
@@ -61,6 +62,36 @@ class IdpDetector:
         # Rows read or written in this transaction (all writes to both tables go through here).
         self._people: dict[tuple[str, str], PersonRow | None] = {}
         self._links: dict[tuple[str, str, str], LinkRow | None] = {}
+        # Dedupe keys read up front (`prefetch`): those asked for, those already stored (or
+        # seen earlier in the batch), and the new ones, inserted at the end of the batch.
+        self._asked: set[str] = set()
+        self._known: set[str] = set()
+        self._unwritten: list[dict[str, Any]] = []
+
+    def prefetch(self, events: Iterable[IdpEvent]) -> None:
+        """Read the batch's dedupe keys and people in a few statements (see `prefetch`)."""
+        wanted = [e for e in events if e.user_id and e.success is not False]
+        for part in slices(e.key for e in wanted if e.key not in self._asked):
+            self._known.update(self.db.scalars(_SEEN_MANY, **in_params(part)))
+            self._asked.update(part)
+        by_idp: dict[str, list[str]] = {}
+        for event in wanted:
+            idp, user_id = str(event.idp), str(event.user_id)
+            if (idp, user_id) not in self._people:
+                by_idp.setdefault(idp, []).append(user_id)
+        for idp, user_ids in by_idp.items():
+            for part in slices(user_ids):
+                rows = self.db.rows(_PEOPLE_MANY, idp=idp, **in_params(part))
+                found = {row.user_id: row for row in rows}
+                for user_id in part:
+                    self._people.setdefault((idp, user_id), found.get(user_id))
+
+    def flush(self) -> None:
+        """Insert the new dedupe keys of the batch (before the commit)."""
+        if self._unwritten:
+            stmt = _SEEN_PG if self.db.dialect.name == "postgresql" else _SEEN_SQLITE
+            self.db.run_many(stmt, self._unwritten)
+            self._unwritten = []
 
     def handle(self, event: IdpEvent, source: str) -> None:
         if not event.user_id or event.success is False or self._seen(event):
@@ -81,9 +112,17 @@ class IdpDetector:
             self._session(event, source)
 
     def _seen(self, event: IdpEvent) -> bool:
-        """Record the key; True when it was already there (a duplicate or overlap re-read)."""
+        """Record the key; True when it was already there (a duplicate or overlap re-read).
+        Keys read up front are answered from memory and written at `flush`."""
+        key = event.key
+        if key in self._asked:
+            if key in self._known:
+                return True
+            self._known.add(key)
+            self._unwritten.append({"key": key, "ts": event.ts})
+            return False
         stmt = _SEEN_PG if self.db.dialect.name == "postgresql" else _SEEN_SQLITE
-        return self.db.run(stmt, key=event.key, ts=event.ts) == 0
+        return self.db.run(stmt, key=key, ts=event.ts) == 0
 
     def _person(self, idp: str, user_id: str) -> PersonRow | None:
         key = (idp, user_id)
@@ -237,6 +276,9 @@ class LinkRow(NamedTuple):
 _p, _l = idp_people.c, idp_links.c
 _PKEY = (_p.idp == bindparam("k_idp")) & (_p.user_id == bindparam("k_user_id"))
 _PERSON = Prepared(select(idp_people).where(_PKEY), PersonRow)
+_PEOPLE_MANY = Prepared(
+    select(idp_people).where((_p.idp == bindparam("idp")) & one_of_params(_p.user_id)), PersonRow
+)
 _STATE: dict[str, Any] = {name: bindparam(name) for name in ("user_key", "state", "state_at")}
 _ADD_PERSON: Prepared[Any] = Prepared(
     idp_people.insert().values(
@@ -278,5 +320,6 @@ def _seen_stmt(insert: Any) -> Prepared[Any]:
     return Prepared(stmt.on_conflict_do_nothing(index_elements=["key"]))
 
 
+_SEEN_MANY: Prepared[Any] = Prepared(select(idp_seen.c.key).where(one_of_params(idp_seen.c.key)))
 _SEEN_SQLITE = _seen_stmt(sqlite.insert)
 _SEEN_PG = _seen_stmt(postgresql.insert)

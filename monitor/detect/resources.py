@@ -12,7 +12,7 @@ memory ends with the transaction: replicas sharing a store never see each other'
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import orjson
@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, or_, select
 
 from monitor.classify.shapes import as_bool
 from monitor.detect.keys import normalize_key, primary_email
+from monitor.detect.prefetch import in_params, one_of_params, slices
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import sp_resources
 
@@ -117,6 +118,20 @@ class Resources:
             return self._rows[key]
         row = self._rows[key] = self.db.first(_GET, k_app=app, k_sp_id=sp_id)
         return row
+
+    def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Read the rows of these (app, sp_id) keys now, `IN_SIZE` per statement; keys not
+        stored are remembered as absent. Rows already in memory are newer and stay."""
+        by_app: dict[str, list[str]] = {}
+        for app, sp_id in keys:
+            if (app, sp_id) not in self._rows:
+                by_app.setdefault(app, []).append(sp_id)
+        for app, ids in by_app.items():
+            for part in slices(ids):
+                rows = self.db.rows(_GET_MANY, app=app, **in_params(part))
+                found = {row.sp_id: row for row in rows}
+                for sp_id in part:
+                    self._rows.setdefault((app, sp_id), found.get(sp_id))
 
     def learn(
         self,
@@ -233,6 +248,9 @@ def _by_sp_id(row: SpRow) -> str:
     return row.sp_id
 
 
+_GET_MANY = Prepared(
+    select(sp_resources).where((_c.app == bindparam("app")) & one_of_params(_c.sp_id)), SpRow
+)
 _HAS_BODIES: Prepared[Any] = Prepared(
     select(
         select(_c.sp_id)

@@ -1,0 +1,42 @@
+"""Rows a batch will ask for, read up front with a few set queries instead of one per record.
+
+Most records of a batch each look up their resource, their person, or their IdP dedupe key
+once, and most of those lookups find nothing (a new account, a new record): one statement per
+record was about a third of a replay. A batch's keys are known before its records are handled,
+so each table is asked once per `IN_SIZE` keys, and the answers (rows found, and None for keys
+not there) go into the same per-transaction memory the detectors already keep.
+
+Every statement has exactly `IN_SIZE` parameters (a short last slice repeats its last key),
+so it is prepared once, like the per-record statements, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, bindparam
+
+__all__ = ["IN_SIZE", "in_params", "one_of_params", "slices"]
+
+IN_SIZE = 200
+T = TypeVar("T")
+
+
+def one_of_params(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`column IN (:v0, ..., :v199)`, for `in_params` to fill."""
+    return column.in_([bindparam(f"v{i}") for i in range(IN_SIZE)])
+
+
+def slices(values: Iterable[T]) -> Iterator[Sequence[T]]:
+    """Distinct values, in first-seen order, `IN_SIZE` at a time."""
+    distinct = list(dict.fromkeys(values))
+    for start in range(0, len(distinct), IN_SIZE):
+        yield distinct[start : start + IN_SIZE]
+
+
+def in_params(values: Sequence[object]) -> dict[str, object]:
+    """Parameters `v0`..`v199` for one slice, the last value repeated to fill it."""
+    assert 0 < len(values) <= IN_SIZE
+    padded = [*values, *[values[-1]] * (IN_SIZE - len(values))]
+    return {f"v{i}": value for i, value in enumerate(padded)}
