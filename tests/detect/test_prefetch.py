@@ -98,15 +98,14 @@ def test_handle_all_stores_what_one_by_one_stores(store: SqlStore, size: int) ->
     config = load(SAMPLE / "scimwatch.yaml")
     items = _items(config)
     # Each IdP record twice more: once in the same batch, once (re-read) far later.
-    idp: Items = [item for item in items if isinstance(item, IdpRecord)][:300]
-    items = items[:2000] + idp + items[2000:] + idp
+    idp = [item for item in items if isinstance(item, IdpRecord)][:300]
+    items = [*items[:2000], *idp, *items[2000:], *idp]
     expected = _run(store, config, items, size, _one_by_one)
     got = _run(store, config, items, size, _up_front)
     assert sum(map(len, expected.values())) > 10_000  # the sample filled the tables
     keys = {
         event.key
         for record in idp
-        if isinstance(record, IdpRecord)
         for event in normalize(record)
         if event.user_id and event.success is not False
     }
