@@ -14,7 +14,9 @@ require for service apps, are not supported: such an org refuses the token reque
 The private key, the assertion and tokens never reach a message: token errors carry the HTTP
 status and the OAuth `error` code only; a bad key file is named, its content never quoted.
 A refused request is `auth`; a 429 or 5xx from the token endpoint is `rate_limited` or
-`server_error`, like the same answers from the log API.
+`server_error`, like the same answers from the log API. A 429 there also says when to come
+back (`TokenThrottled.retry_at`, from `Retry-After` or `X-Rate-Limit-Reset`): the poller waits
+until then, as it does for the log API, instead of retrying on the supervisor's backoff.
 """
 
 from __future__ import annotations
@@ -31,12 +33,46 @@ from collectors.base import CollectorError
 from monitor.clock import Clock
 from monitor.secret import Secret, SecretError
 
-__all__ = ["OktaAuth", "OktaOAuth", "SswsAuth", "load_signer"]
+__all__ = [
+    "OktaAuth",
+    "OktaOAuth",
+    "SswsAuth",
+    "TokenThrottled",
+    "header_number",
+    "load_signer",
+    "retry_time",
+]
 
 SCOPE = "okta.logs.read"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _ASSERTION_LIFETIME = 300  # Okta rejects client assertions valid for longer than 5 minutes
 _REFRESH_EARLY = 300.0  # renew this long before expiry: a token must not lapse mid-cycle
+_NO_RESET_WAIT = 60.0  # a 429 without any reset hint: wait out a whole per-minute window
+
+
+class TokenThrottled(CollectorError):
+    """The token endpoint answered 429; no request before `retry_at` (epoch seconds)."""
+
+    def __init__(self, message: str, retry_at: float) -> None:
+        super().__init__("rate_limited", message)
+        self.retry_at = retry_at
+
+
+def header_number(response: httpx.Response, header: str) -> float | None:
+    try:
+        return float(response.headers[header])
+    except (KeyError, ValueError):
+        return None
+
+
+def retry_time(response: httpx.Response, now: float) -> float:
+    """When Okta allows the next request after a 429: `Retry-After` when sent, else the
+    `X-Rate-Limit-Reset` of the spent window, else a whole per-minute window from now."""
+    retry_after = header_number(response, "Retry-After")
+    if retry_after is not None:
+        return now + max(retry_after, 1.0)
+    reset = header_number(response, "X-Rate-Limit-Reset")
+    return max(reset, now + 1.0) if reset is not None else now + _NO_RESET_WAIT
 
 
 class OktaAuth(Protocol):
@@ -129,7 +165,10 @@ class OktaOAuth:
         if response.status_code != 200:
             error = str(body.get("error", ""))[:64]
             detail = " ".join(part for part in (f"HTTP {response.status_code}", error) if part)
-            raise CollectorError(_reason(response.status_code), f"{self._name}: token: {detail}")
+            message = f"{self._name}: token: {detail}"
+            if response.status_code == 429:
+                raise TokenThrottled(message, retry_time(response, self._clock.now()))
+            raise CollectorError(_reason(response.status_code), message)
         token, expires = body.get("access_token"), body.get("expires_in")
         if not isinstance(token, str) or not token or not isinstance(expires, int | float):
             raise CollectorError("auth", f"{self._name}: token: response without access_token")

@@ -29,7 +29,7 @@ import httpx
 import orjson
 
 from collectors._http import origin
-from collectors._okta_auth import OktaAuth
+from collectors._okta_auth import OktaAuth, TokenThrottled, header_number, retry_time
 from collectors._pacing import Pacing
 from collectors._records_file import RecordReader
 from collectors.base import Batch, CollectorError
@@ -41,7 +41,6 @@ __all__ = ["OktaLogPoller"]
 log = logging.getLogger("scimwatch.collectors.okta")
 
 _TIMEOUT = 35.0  # Okta gives up on a query after 30 s
-_NO_RESET_WAIT = 60.0  # a 429 without any reset hint: wait out a whole per-minute window
 
 
 class OktaLogPoller:
@@ -112,13 +111,17 @@ class OktaLogPoller:
         return f"{self._base}/api/v1/logs?{query}"
 
     def _get(self, url: str) -> httpx.Response:
-        authorization = self._auth.header(self._client)
+        try:
+            authorization = self._auth.header(self._client)
+        except TokenThrottled as err:
+            self._pacing.resume_at = err.retry_at
+            raise
         try:
             response = self._client.get(url, headers={"Authorization": authorization})
         except httpx.TransportError as err:
             raise CollectorError("network", f"{self.name}: {type(err).__name__}") from None
         if response.status_code == 429:
-            self._pacing.resume_at = self._retry_at(response)
+            self._pacing.resume_at = retry_time(response, self._clock.now())
             raise CollectorError("rate_limited", f"{self.name}: {_describe(response)}")
         if response.status_code in (401, 403):
             self._auth.forget()
@@ -135,23 +138,15 @@ class OktaLogPoller:
 
     def _budget(self, response: httpx.Response, now: float) -> None:
         """Stop for this window before the next request would exceed our share of the limit."""
-        limit = _number(response, "X-Rate-Limit-Limit")
-        remaining = _number(response, "X-Rate-Limit-Remaining")
-        reset = _number(response, "X-Rate-Limit-Reset")
+        limit = header_number(response, "X-Rate-Limit-Limit")
+        remaining = header_number(response, "X-Rate-Limit-Remaining")
+        reset = header_number(response, "X-Rate-Limit-Reset")
         if limit is None or remaining is None or reset is None:
             return
         self._headroom = max(remaining, 0.0) / limit if limit > 0 else None
         if remaining - 1 < (1.0 - self._share) * limit and reset > now:
             self._pacing.resume_at = reset
             log.info("source %s: rate-limit share used, pausing until the window resets", self.name)
-
-    def _retry_at(self, response: httpx.Response) -> float:
-        now = self._clock.now()
-        retry_after = _number(response, "Retry-After")
-        if retry_after is not None:
-            return now + max(retry_after, 1.0)
-        reset = _number(response, "X-Rate-Limit-Reset")
-        return max(reset, now + 1.0) if reset is not None else now + _NO_RESET_WAIT
 
     def _batch(self, items: list[object], link: str, size: int) -> Batch:
         records: list[Record] = []
@@ -178,13 +173,6 @@ def _page(response: httpx.Response) -> list[object]:
     if not isinstance(doc, list):
         raise CollectorError("bad_page", "the System Log response is not a JSON array")
     return doc
-
-
-def _number(response: httpx.Response, header: str) -> float | None:
-    try:
-        return float(response.headers[header])
-    except (KeyError, ValueError):
-        return None
 
 
 def _describe(response: httpx.Response) -> str:

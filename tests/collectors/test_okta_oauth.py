@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.fake_okta import FakeOkta, SyncASGITransport, event, utc
+from fakes.fake_okta import WINDOW, FakeOkta, SyncASGITransport, event, utc
 
 from collectors import CollectorError, okta_system_log
 from collectors.base import BuildContext, Collector
@@ -190,7 +190,27 @@ def test_a_failing_token_endpoint_is_the_orgs_trouble_not_an_auth_error(
     assert caught.value.reason == reason
     assert str(caught.value) == f"okta: token: HTTP {fault}"
     assert fake.seen_urls == [] and not fake.bearer  # no log request without a token
+    clock.advance(collector.wait_hint() or 0.0)  # type: ignore[attr-defined]
     assert drain(collector) == ["e0", "e1"]  # the next poll asks again, and gets one
+
+
+def test_a_throttled_token_endpoint_is_asked_again_only_after_its_reset(
+    fake: FakeOkta, clock: FakeClock, tmp_path: Path, key: rsa.RSAPrivateKey
+) -> None:
+    collector = poller(tmp_path, clock, fake, pem(key))
+    add(fake, clock, 0, 2)
+    clock.advance(WINDOW - clock.now() % WINDOW + 10.0)  # 10 s into a window: 50 s to its reset
+    fake.token_fail_next.append("429")
+    with pytest.raises(CollectorError, match="token: HTTP 429"):
+        collector.poll()
+    assert collector.wait_hint() == pytest.approx(50.0)  # type: ignore[attr-defined]
+    asked = fake.token_requests
+    clock.advance(49.0)
+    assert collector.poll() is None  # the window has not reset: no request at all
+    assert fake.token_requests == asked and fake.seen_urls == []
+    clock.advance(1.0)
+    assert drain(collector) == ["e0", "e1"]
+    assert fake.token_requests == asked + 1
 
 
 @pytest.mark.parametrize("content", ["not a key", "-----BEGIN PRIVATE KEY-----\nAAAA\n"])

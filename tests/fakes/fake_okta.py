@@ -116,6 +116,7 @@ class FakeOkta:
     seen_assertions: list[dict[str, Any]] = field(default_factory=list)  # header and claims
     jtis: set[str] = field(default_factory=set)
     token_fail_next: list[str] = field(default_factory=list)  # "500", "503", "429"
+    token_requests: int = 0
 
     def add(self, *items: dict[str, Any]) -> None:
         """Persist events now (in the order given, whatever their `published`)."""
@@ -138,6 +139,7 @@ class FakeOkta:
         return scheme == "Bearer" and self.bearer.get(token, 0.0) > self.clock.now()
 
     async def _token(self, request: Request) -> Response:
+        self.token_requests += 1
         if self.token_fail_next:
             return self._token_fault(self.token_fail_next.pop(0))
         form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
