@@ -61,10 +61,10 @@ class Correlator:
             if isinstance(item, ScimEvent) and item.sp_id is not None
         )
         for item, events in zip(items, facts, strict=True):
-            if events is None:
-                self.handle(item)
-            else:
+            if isinstance(item, IdpRecord) and events is not None:
                 self._idp_facts(item, events)
+            else:
+                self.handle(item)
 
     def handle(self, item: ScimEvent | Record) -> None:
         if isinstance(item, ScimEvent):
@@ -74,8 +74,7 @@ class Correlator:
         elif isinstance(item, ActivityRecord):
             self.activity(item)
 
-    def _idp_facts(self, item: ScimEvent | Record, events: list[IdpEvent]) -> None:
-        assert isinstance(item, IdpRecord)
+    def _idp_facts(self, item: IdpRecord, events: list[IdpEvent]) -> None:
         source = session_source(item.kind)
         for event in events:
             self.idp.handle(event, source)
