@@ -49,6 +49,7 @@ class Correlator:
         """Write what was kept back for the end of the batch; call before the commit."""
         self.activity_detector.flush()
         self.idp.flush()
+        self.scim.resources.flush()
 
     def handle_all(self, items: Sequence[ScimEvent | Record]) -> None:
         """A batch, in order: the rows its records will look up are read first, a few

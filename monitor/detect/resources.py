@@ -111,6 +111,8 @@ class Resources:
         self.db = db
         self._rows: dict[tuple[str, str], SpRow | None] = {}
         self._bodies: dict[str, bool] = {}  # app -> has a stored representation
+        # (app, sp_id) -> last_seen of rows seen again unchanged, written at `flush`
+        self._touched: dict[tuple[str, str], float] = {}
 
     def get(self, app: str, sp_id: str) -> SpRow | None:
         key = (app, sp_id)
@@ -177,7 +179,7 @@ class Resources:
         if previous.representation is not None and ts < previous.last_seen:
             return previous  # an older representation arriving late teaches nothing new
         if values["representation"] == previous.representation and not created:
-            self.update(app, sp_id, last_seen=ts)  # an import seeing it unchanged
+            self._touch(previous, ts)  # an import or a GET seeing it unchanged
             return previous
         if active is False and previous.active is not False:
             values["disabled_at"] = ts
@@ -195,7 +197,27 @@ class Resources:
         if row.representation is not None:
             self._bodies[row.app] = True
 
+    def _touch(self, row: SpRow, ts: float) -> None:
+        """Seen again unchanged: only `last_seen` moves. Imports and polling GETs see the
+        same resources over and over (half of all statements on a GET-heavy log), so the
+        new time is kept in memory and written once per row at `flush`."""
+        key = (row.app, row.sp_id)
+        self._rows[key] = row._replace(last_seen=ts)
+        self._touched[key] = ts
+
+    def flush(self) -> None:
+        """Write the `last_seen` times kept back (before the commit)."""
+        if self._touched:
+            rows = [
+                {"k_app": app, "k_sp_id": sp_id, "v_last_seen": ts}
+                for (app, sp_id), ts in self._touched.items()
+            ]
+            self.db.run_many(_update_stmt(("last_seen",)), rows)
+            self._touched = {}
+
     def update(self, app: str, sp_id: str, **values: Any) -> None:
+        if "last_seen" in values:  # written now: a kept-back time would overwrite it later
+            self._touched.pop((app, sp_id), None)
         columns = tuple(values)
         params = {"v_" + name: value for name, value in values.items()}
         self.db.run(_update_stmt(columns), k_app=app, k_sp_id=sp_id, **params)
@@ -232,7 +254,9 @@ class Resources:
         params = {name: k for name, k, on in zip(_MATCH_KEYS, keys, present, strict=True) if on}
         found = self.db.rows(_match_stmt(present), app=app, **params)
         rows = sorted((row for row in found if row.resource_type == "User"), key=_by_sp_id)
-        for row in rows:  # as current as the cache: every write went through both
+        # Rows in memory are as current as the table, or newer (`last_seen` kept back).
+        rows = [self._rows.get((app, row.sp_id)) or row for row in rows]
+        for row in rows:
             self._rows[(app, row.sp_id)] = row
         return rows
 
