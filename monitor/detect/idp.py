@@ -19,7 +19,7 @@ from monitor.detect.deprovision import (
 )
 from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
-from monitor.detect.prefetch import in_params, one_of_params, slices
+from monitor.detect.prefetch import in_params, one_of_params, read_rows, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.prepared import Db, Prepared
@@ -80,11 +80,8 @@ class IdpDetector:
             if (idp, user_id) not in self._people:
                 by_idp.setdefault(idp, []).append(user_id)
         for idp, user_ids in by_idp.items():
-            for part in slices(user_ids):
-                rows = self.db.rows(_PEOPLE_MANY, idp=idp, **in_params(part))
-                found = {row.user_id: row for row in rows}
-                for user_id in part:
-                    self._people.setdefault((idp, user_id), found.get(user_id))
+            for user_id, row in read_rows(self.db, _PEOPLE_MANY, user_ids, _user_id, idp=idp):
+                self._people.setdefault((idp, user_id), row)
 
     def flush(self) -> None:
         """Insert the new dedupe keys of the batch (before the commit)."""
@@ -313,6 +310,10 @@ _SET_LINK: Prepared[Any] = Prepared(
 _APPS_OF: Prepared[Any] = Prepared(
     select(_l.app).where((_l.idp == bindparam("idp")) & (_l.user_id == bindparam("user_id")))
 )
+
+
+def _user_id(row: PersonRow) -> str:
+    return row.user_id
 
 
 def _seen_stmt(insert: Any) -> Prepared[Any]:

@@ -12,15 +12,18 @@ so it is prepared once, like the per-record statements, on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam
 
-__all__ = ["IN_SIZE", "in_params", "one_of_params", "slices"]
+from monitor.store.prepared import Db, Prepared
+
+__all__ = ["IN_SIZE", "in_params", "one_of_params", "read_rows", "slices"]
 
 IN_SIZE = 200
 T = TypeVar("T")
+R = TypeVar("R", bound=tuple[Any, ...])
 
 
 def one_of_params(column: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -40,3 +43,14 @@ def in_params(values: Sequence[object]) -> dict[str, object]:
     assert 0 < len(values) <= IN_SIZE
     padded = [*values, *[values[-1]] * (IN_SIZE - len(values))]
     return {f"v{i}": value for i, value in enumerate(padded)}
+
+
+def read_rows(
+    db: Db, stmt: Prepared[R], ids: Iterable[str], id_of: Callable[[R], str], **scope: object
+) -> Iterator[tuple[str, R | None]]:
+    """Each distinct id with its row, or None when `stmt` (`one_of_params` plus `scope`) finds
+    none: a key that is absent is an answer too, so it is not asked again."""
+    for part in slices(ids):
+        found = {id_of(row): row for row in db.rows(stmt, **scope, **in_params(part))}
+        for one in part:
+            yield one, found.get(one)

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, or_, select
 
 from monitor.classify.shapes import as_bool
 from monitor.detect.keys import normalize_key, primary_email
-from monitor.detect.prefetch import in_params, one_of_params, slices
+from monitor.detect.prefetch import one_of_params, read_rows
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import sp_resources
 
@@ -129,11 +129,8 @@ class Resources:
             if (app, sp_id) not in self._rows:
                 by_app.setdefault(app, []).append(sp_id)
         for app, ids in by_app.items():
-            for part in slices(ids):
-                rows = self.db.rows(_GET_MANY, app=app, **in_params(part))
-                found = {row.sp_id: row for row in rows}
-                for sp_id in part:
-                    self._rows.setdefault((app, sp_id), found.get(sp_id))
+            for sp_id, row in read_rows(self.db, _GET_MANY, ids, _by_sp_id, app=app):
+                self._rows.setdefault((app, sp_id), row)
 
     def learn(
         self,
