@@ -69,7 +69,7 @@ class IdpDetector:
         self._unwritten: list[dict[str, Any]] = []
 
     def prefetch(self, events: Iterable[IdpEvent]) -> None:
-        """Read the batch's dedupe keys and people in a few statements (see `prefetch`)."""
+        """Read the batch's dedupe keys and people up front (`monitor.detect.prefetch`)."""
         wanted = [e for e in events if e.user_id and e.success is not False]
         for part in slices(e.key for e in wanted if e.key not in self._asked):
             self._known.update(self.db.scalars(_SEEN_MANY, **in_params(part)))
