@@ -1,12 +1,14 @@
 """Full replay of a large multi-source scenario against a bare orjson parse of the same inputs.
 
     python bench/multi_source.py [--copies 10] [--scenario ../shared/samples/basic]
+                                 [--database-url postgresql+psycopg://user@host/db]
 
 Builds a larger scenario by cloning one (the shared sample by default) `--copies` times: each copy
 gets its own app names, email domain and IdP record keys, so copies neither merge nor
 deduplicate into each other. Then times, in one run:
   baseline   orjson.loads over every input (each line of line files; each page file whole)
-  replay     `scimwatch replay` in-process: parse, classify, correlate, detect, SQLite
+  replay     `scimwatch replay` in-process: parse, classify, correlate, detect, store (a fresh
+             SQLite file, or the given database, which must be empty)
 and prints records/s, the ratio, and the replay process's peak memory.
 """
 
@@ -88,9 +90,9 @@ def baseline(config_path: Path) -> tuple[float, int]:
     return time.perf_counter() - started, records
 
 
-def full_replay(config_path: Path, scratch: Path) -> float:
+def full_replay(config_path: Path, scratch: Path, database_url: str | None = None) -> float:
     config = load(config_path)
-    store = SqlStore(f"sqlite:///{scratch / 'replay.db'}")
+    store = SqlStore(database_url or f"sqlite:///{scratch / 'replay.db'}")
     ingestor = Ingestor(
         config=config, store=store, metrics=Metrics(CollectorRegistry()), clock=SystemClock()
     )
@@ -107,12 +109,13 @@ def main() -> None:
     parser.add_argument(
         "--scenario", type=Path, default=HERE.parent.parent / "shared" / "samples" / "basic"
     )
+    parser.add_argument("--database-url", help="an empty database to replay into (default SQLite)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         config_path = clone(args.scenario, root, args.copies)
         base, records = baseline(config_path)
-        seconds = full_replay(config_path, root)
+        seconds = full_replay(config_path, root, args.database_url)
     print(f"{records} records in {args.copies} copies of {args.scenario.name}")
     print(f"baseline orjson.loads  {base:8.2f} s  {records / base:12,.0f} records/s")
     print(
