@@ -9,12 +9,13 @@ SCIM log carries no bodies. Every step reads facts from the store, so records th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, func, or_, select
 
 from monitor.detect.findings import Findings
+from monitor.detect.prefetch import in_params, one_of_params, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp
 from monitor.store.prepared import Db, Prepared, one_of
@@ -47,12 +48,24 @@ class Deprovisions:
         # For readers that cache confirmed times by (app, user_key): told the app and the keys
         # a change may have moved (None: it cannot say which).
         self.on_changed: Changed = lambda app, keys: None
+        # People whose rows were read up front (`prefetch`), and those of them with any row:
+        # a (re)activation of anyone else has nothing to reset.
+        self._asked: set[str] = set()
+        self._with_rows: set[str] = set()
+
+    def prefetch(self, people: Iterable[str]) -> None:
+        """Which of these people have deprovision rows, `IN_SIZE` per statement."""
+        for part in slices(p for p in people if p not in self._asked):
+            self._with_rows.update(self.db.scalars(_PEOPLE_WITH_ROWS, **in_params(part)))
+            self._asked.update(part)
 
     def _write(
         self, stmt: Prepared[Any], *, keys: Collection[str | None] | None, **params: Any
     ) -> None:
         """Change deprovision rows of `k_app`; tell `on_changed` the user keys whose confirmed
         times may have moved (`keys`; None: any key of any app, as a reset may)."""
+        if "k_person" in params:
+            self._with_rows.add(params["k_person"])
         if self.db.run(stmt, **params) and keys != ():
             self.on_changed(params.get("k_app"), keys)
 
@@ -140,6 +153,8 @@ class Deprovisions:
 
     def reset(self, *, person: str, ts: float) -> None:
         """A (re)activation starts a new cycle: earlier requests no longer apply."""
+        if person in self._asked and person not in self._with_rows:
+            return  # read up front: no row to delete (most starts are of people never removed)
         self._write(_RESET, keys=None, person=person, ts=ts)
 
     def removal(self, *, app: str, sp_id: str, ts: float, applied: bool, source: str) -> None:
@@ -222,6 +237,9 @@ _SET_REQUEST: Prepared[Any] = Prepared(
 _CONFIRMED: Prepared[Any] = Prepared(select(_d.confirmed_at, _d.user_key).where(_KEY))
 _SET_CONFIRMED: Prepared[Any] = Prepared(
     deprovisions.update().where(_KEY).values(confirmed_at=bindparam("confirmed_at"))
+)
+_PEOPLE_WITH_ROWS: Prepared[Any] = Prepared(
+    select(_d.person).distinct().where(one_of_params(_d.person))
 )
 _RESET: Prepared[Any] = Prepared(
     deprovisions.delete().where(

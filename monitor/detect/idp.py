@@ -74,6 +74,8 @@ class IdpDetector:
         for part in slices(e.key for e in wanted if e.key not in self._asked):
             self._known.update(self.db.scalars(_SEEN_MANY, **in_params(part)))
             self._asked.update(part)
+        starts = (e for e in wanted if e.action in _START)
+        self.deprovisions.prefetch(person_key(str(e.idp), str(e.user_id)) for e in starts)
         by_idp: dict[str, list[str]] = {}
         for event in wanted:
             idp, user_id = str(event.idp), str(event.user_id)
