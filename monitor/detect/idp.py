@@ -62,6 +62,8 @@ class IdpDetector:
         # Rows read or written in this transaction (all writes to both tables go through here).
         self._people: dict[tuple[str, str], PersonRow | None] = {}
         self._links: dict[tuple[str, str, str], LinkRow | None] = {}
+        # People whose links were all read up front: (idp, user_id) -> the apps linked
+        self._linked: dict[tuple[str, str], set[str]] = {}
         # Dedupe keys read up front (`prefetch`): those asked for, those already stored (or
         # seen earlier in the batch), and the new ones, inserted at the end of the batch.
         self._asked: set[str] = set()
@@ -84,6 +86,15 @@ class IdpDetector:
         for idp, user_ids in by_idp.items():
             for user_id, row in read_rows(self.db, _PEOPLE_MANY, user_ids, _user_id, idp=idp):
                 self._people.setdefault((idp, user_id), row)
+            self._prefetch_links(idp, user_ids)
+
+    def _prefetch_links(self, idp: str, user_ids: Iterable[str]) -> None:
+        for part in slices(u for u in user_ids if (idp, u) not in self._linked):
+            for user_id in part:
+                self._linked[(idp, user_id)] = set()
+            for link in self.db.rows(_LINKS_MANY, idp=idp, **in_params(part)):
+                self._links.setdefault((idp, link.user_id, link.app), link)
+                self._linked[(idp, link.user_id)].add(link.app)
 
     def flush(self) -> None:
         """Insert the new dedupe keys of the batch (before the commit)."""
@@ -170,8 +181,10 @@ class IdpDetector:
             self.activity.after_idp_removal(normalize_key(event.user_name))
 
     def apps_of_person(self, idp: str, user_id: str) -> list[str]:
-        linked = self.db.scalars(_APPS_OF, idp=idp, user_id=user_id)
-        return sorted(set(linked) | set(self.apps.apps_of(idp)))
+        linked = self._linked.get((idp, user_id))
+        if linked is None:
+            linked = set(self.db.scalars(_APPS_OF, idp=idp, user_id=user_id))
+        return sorted(linked | set(self.apps.apps_of(idp)))
 
     def _request(self, event: IdpEvent, app: str) -> None:
         self.deprovisions.request(
@@ -194,10 +207,17 @@ class IdpDetector:
     ) -> None:
         key = {"k_idp": idp, "k_user_id": user_id, "k_app": app}
         cached = (idp, user_id, app)
-        row = self._links[cached] if cached in self._links else self.db.first(_LINK, **key)
+        if cached in self._links:
+            row = self._links[cached]
+        elif (idp, user_id) in self._linked:  # all the person's links were read up front
+            row = None
+        else:
+            row = self.db.first(_LINK, **key)
         if row is None:
             self.db.run(_ADD_LINK, **key, sp_id=sp_id, linked_at=ts)
             row = LinkRow(idp, user_id, app, sp_id, ts, None)
+            if (idp, user_id) in self._linked:
+                self._linked[(idp, user_id)].add(app)
         elif sp_id and row.sp_id != sp_id:
             self.db.run(_SET_LINK, **key, sp_id=sp_id)
             row = row._replace(sp_id=sp_id)
@@ -308,6 +328,9 @@ _ADD_LINK: Prepared[Any] = Prepared(
 )
 _SET_LINK: Prepared[Any] = Prepared(
     idp_links.update().where(_LKEY).values(sp_id=bindparam("sp_id"))
+)
+_LINKS_MANY = Prepared(
+    select(idp_links).where((_l.idp == bindparam("idp")) & one_of_params(_l.user_id)), LinkRow
 )
 _APPS_OF: Prepared[Any] = Prepared(
     select(_l.app).where((_l.idp == bindparam("idp")) & (_l.user_id == bindparam("user_id")))
