@@ -13,13 +13,14 @@ batch's actions and dies with the transaction, so it never outlives what it belo
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
 from monitor.detect.deprovision import REMOVED_STATES
 from monitor.detect.findings import Findings
+from monitor.detect.prefetch import in_params, one_of_params, slices
 from monitor.store.prepared import Db, Prepared, one_of
 from monitor.store.tables import activity, deprovisions, idp_people
 
@@ -48,6 +49,18 @@ class ActivityDetector:
         for user_key in user_keys:
             if user_key is not None:
                 self._confirmed.pop((app, user_key), None)
+
+    def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """The first confirmed deprovision of each (app, user_key), read up front per app."""
+        by_app: dict[str, list[str]] = {}
+        for app, user_key in keys:
+            if (app, user_key) not in self._confirmed:
+                by_app.setdefault(app, []).append(user_key)
+        for app, user_keys in by_app.items():
+            for part in slices(user_keys):
+                found = dict(self.db.rows(_CONFIRMED_MANY, app=app, **in_params(part)))
+                for user_key in part:
+                    self._confirmed.setdefault((app, user_key), found.get(user_key))
 
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""
@@ -116,6 +129,11 @@ _CONFIRMED: Prepared[Any] = Prepared(
         (deprovisions.c.app == bindparam("app"))
         & (deprovisions.c.user_key == bindparam("user_key"))
     )
+)
+_CONFIRMED_MANY: Prepared[Any] = Prepared(
+    select(deprovisions.c.user_key, func.min(deprovisions.c.confirmed_at))
+    .where((deprovisions.c.app == bindparam("app")) & one_of_params(deprovisions.c.user_key))
+    .group_by(deprovisions.c.user_key)
 )
 _REMOVED: Prepared[Any] = Prepared(
     select(func.max(idp_people.c.state_at)).where(

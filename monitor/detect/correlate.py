@@ -61,6 +61,9 @@ class Correlator:
             for item in items
             if isinstance(item, ScimEvent) and item.sp_id is not None
         )
+        self.activity_detector.prefetch(
+            key for item in items if isinstance(item, ActivityRecord) if (key := _action_key(item))
+        )
         for item, events in zip(items, facts, strict=True):
             if isinstance(item, IdpRecord) and events is not None:
                 self._idp_facts(item, events)
@@ -82,11 +85,19 @@ class Correlator:
 
     def activity(self, record: ActivityRecord) -> None:
         """A successful action in the app's own log, kept for the activity-after check."""
-        user = normalize_key(record.user)
-        if record.app is None or user is None:
-            return
-        if record.status is not None and record.status >= 400:
-            return
-        self.activity_detector.action(
-            app=record.app, user_key=user, ts=record.ts, source="app_activity"
-        )
+        key = _action_key(record)
+        if key is not None:
+            app, user = key
+            self.activity_detector.action(
+                app=app, user_key=user, ts=record.ts, source="app_activity"
+            )
+
+
+def _action_key(record: ActivityRecord) -> tuple[str, str] | None:
+    """(app, user key) of a successful action; None for a refused one or an unknown user."""
+    user = normalize_key(record.user)
+    if record.app is None or user is None:
+        return None
+    if record.status is not None and record.status >= 400:
+        return None
+    return record.app, user
