@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, func, select
 
 from monitor.detect.deprovision import REMOVED_STATES
 from monitor.detect.findings import Findings
-from monitor.detect.prefetch import in_params, one_of_params, slices
+from monitor.detect.prefetch import by_scope, one_of_params, read_rows
 from monitor.store.prepared import Db, Prepared, one_of
 from monitor.store.tables import activity, deprovisions, idp_people
 
@@ -52,15 +52,9 @@ class ActivityDetector:
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """The first confirmed deprovision of each (app, user_key), read up front per app."""
-        by_app: dict[str, list[str]] = {}
-        for app, user_key in keys:
-            if (app, user_key) not in self._confirmed:
-                by_app.setdefault(app, []).append(user_key)
-        for app, user_keys in by_app.items():
-            for part in slices(user_keys):
-                found = dict(self.db.rows(_CONFIRMED_MANY, app=app, **in_params(part)))
-                for user_key in part:
-                    self._confirmed.setdefault((app, user_key), found.get(user_key))
+        for app, user_keys in by_scope(keys, self._confirmed).items():
+            for user_key, row in read_rows(self.db, _CONFIRMED_MANY, user_keys, _key, app=app):
+                self._confirmed.setdefault((app, user_key), row[1] if row else None)
 
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""
@@ -130,6 +124,12 @@ _CONFIRMED: Prepared[Any] = Prepared(
         & (deprovisions.c.user_key == bindparam("user_key"))
     )
 )
+
+
+def _key(row: tuple[Any, ...]) -> str:
+    return str(row[0])
+
+
 _CONFIRMED_MANY: Prepared[Any] = Prepared(
     select(deprovisions.c.user_key, func.min(deprovisions.c.confirmed_at))
     .where((deprovisions.c.app == bindparam("app")) & one_of_params(deprovisions.c.user_key))

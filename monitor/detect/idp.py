@@ -19,7 +19,7 @@ from monitor.detect.deprovision import (
 )
 from monitor.detect.findings import Findings
 from monitor.detect.keys import normalize_key
-from monitor.detect.prefetch import in_params, one_of_params, read_rows, slices
+from monitor.detect.prefetch import by_scope, in_params, one_of_params, read_rows, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.prepared import Db, Prepared
@@ -78,12 +78,8 @@ class IdpDetector:
             self._asked.update(part)
         starts = (e for e in wanted if e.action in _START)
         self.deprovisions.prefetch(person_key(str(e.idp), str(e.user_id)) for e in starts)
-        by_idp: dict[str, list[str]] = {}
-        for event in wanted:
-            idp, user_id = str(event.idp), str(event.user_id)
-            if (idp, user_id) not in self._people:
-                by_idp.setdefault(idp, []).append(user_id)
-        for idp, user_ids in by_idp.items():
+        people = ((str(e.idp), str(e.user_id)) for e in wanted)
+        for idp, user_ids in by_scope(people, self._people).items():
             for user_id, row in read_rows(self.db, _PEOPLE_MANY, user_ids, _user_id, idp=idp):
                 self._people.setdefault((idp, user_id), row)
             self._prefetch_links(idp, user_ids)

@@ -12,14 +12,14 @@ so it is prepared once, like the per-record statements, on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam
 
 from monitor.store.prepared import Db, Prepared
 
-__all__ = ["IN_SIZE", "in_params", "one_of_params", "read_rows", "slices"]
+__all__ = ["IN_SIZE", "by_scope", "in_params", "one_of_params", "read_rows", "slices"]
 
 IN_SIZE = 200
 T = TypeVar("T")
@@ -54,3 +54,14 @@ def read_rows(
         found = {id_of(row): row for row in db.rows(stmt, **scope, **in_params(part))}
         for one in part:
             yield one, found.get(one)
+
+
+def by_scope(
+    keys: Iterable[tuple[str, str]], known: Container[tuple[str, str]]
+) -> dict[str, list[str]]:
+    """(scope, id) keys not `known` yet, their ids grouped by scope (an app, an IdP)."""
+    grouped: dict[str, list[str]] = {}
+    for key in keys:
+        if key not in known:
+            grouped.setdefault(key[0], []).append(key[1])
+    return grouped

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, or_, select
 
 from monitor.classify.shapes import as_bool
 from monitor.detect.keys import normalize_key, primary_email
-from monitor.detect.prefetch import one_of_params, read_rows
+from monitor.detect.prefetch import by_scope, one_of_params, read_rows
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import sp_resources
 
@@ -124,11 +124,7 @@ class Resources:
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Read the rows of these (app, sp_id) keys now, `IN_SIZE` per statement; keys not
         stored are remembered as absent. Rows already in memory are newer and stay."""
-        by_app: dict[str, list[str]] = {}
-        for app, sp_id in keys:
-            if (app, sp_id) not in self._rows:
-                by_app.setdefault(app, []).append(sp_id)
-        for app, ids in by_app.items():
+        for app, ids in by_scope(keys, self._rows).items():
             for sp_id, row in read_rows(self.db, _GET_MANY, ids, _by_sp_id, app=app):
                 self._rows.setdefault((app, sp_id), row)
 
