@@ -28,6 +28,13 @@ Changed = Callable[[str | None, Collection[str | None] | None], None]
 PERSON_TARGET = "~"  # removal evidence about a person, where no SP id is known
 
 
+def _removed_by(row: SpRow, at: float) -> bool:
+    """Deleted, or seen disabled, at or before `at` (a row seen active again is not)."""
+    if row.deleted_at is not None and row.deleted_at <= at:
+        return True
+    return row.active is False and row.disabled_at is not None and row.disabled_at <= at
+
+
 def person_key(idp: str, user_id: str) -> str:
     return f"{idp}:{user_id}"
 
@@ -114,9 +121,12 @@ class Deprovisions:
         if row is None:  # a new row has no confirmed time yet: no reader's cache moves
             self._write(_INSERT, keys=(), **key, **values, requested_at=ts)
         elif row.requested_at is not None and row.requested_at <= ts:
-            if row.sp_id is None and target is not None:
-                # Requested before the account was seen: it is known now, and its own log
-                # (when it has bodies) is the evidence that counts.
+            if target is not None and (
+                row.sp_id is None or self._outdated(app, row.sp_id, target, row.requested_at)
+            ):
+                # Requested before the account was seen (or before the SCIM log showed that the
+                # account first chosen was already gone): the account is known now, and its own
+                # log (when it has bodies) is the evidence that counts.
                 self._write(_SET_TARGET, keys=(row.user_key, user_key), **key, **values)
                 self._confirm(app, person, target, row.requested_at)
             return  # already requested earlier in this cycle
@@ -125,6 +135,22 @@ class Deprovisions:
                 _SET_REQUEST, keys=(row.user_key, user_key), **key, **values, requested_at=ts
             )
         self._confirm(app, person, target or person_target(person), ts)
+
+    def _outdated(self, app: str, chosen: str, better: str, requested_at: float) -> bool:
+        """Whether a request should move from the account `chosen` to `better`: `chosen` was
+        already removed when the IdP asked, and `better` existed then and was not. A replay
+        in event-time order sees both facts before the request and picks `better` at once; a
+        daemon may read the IdP's request before the SCIM log that shows them."""
+        if better == chosen:
+            return False
+        old, new = self.resources.get(app, chosen), self.resources.get(app, better)
+        return (
+            old is not None
+            and new is not None
+            and _removed_by(old, requested_at)
+            and new.first_seen <= requested_at
+            and not _removed_by(new, requested_at)
+        )
 
     def _linked(self, person: str, app: str) -> bool:
         idp, _, user_id = person.partition(":")

@@ -110,3 +110,64 @@ def test_account_seen_after_the_idp_removal_takes_over_the_deprovision(tmp_path:
     assert row["requested_at"] == okta("x", "2031-01-01T10:00:00.000Z", "x").ts
     assert row["confirmed_at"] - row["requested_at"] == 40.0  # the SCIM disable, not the IdP claim
     store.close()
+
+
+def test_a_request_moves_to_the_account_that_replaced_one_already_gone(tmp_path: Path) -> None:
+    """An Okta rename deactivates the old account and creates a new one hours before the
+    person is removed. A daemon may read the removal while the SCIM log has shown only the old
+    account: the request points at it first, then moves to the new one once the log shows the
+    old one gone before the request, and the new one's disable confirms it, as in a replay."""
+    config = parse(
+        f"apps: [{{name: tickets, idp: okta, okta_app_id: {APP_ID}}}]\n"
+        "sources:\n  - {type: scim_log, app: tickets, path: t.log}\n"
+        "  - {type: okta_system_log, path: okta.json}\n",
+        source="x.yaml",
+        base_dir=tmp_path,
+    )
+    store = SqlStore(f"sqlite:///{tmp_path / 'db'}")
+    ingestor = Ingestor(
+        config=config, store=store, metrics=Metrics(CollectorRegistry()), clock=FakeClock()
+    )
+    scim_spec, okta_spec = config.sources
+
+    def feed(spec: object, records: list[Record]) -> None:
+        ingestor.ingest(spec, Batch(records=records, checkpoint={}, units=len(records)))  # type: ignore[arg-type]
+
+    old = {"id": "sp-old", "userName": "pia@example.com", "externalId": USER, "active": True}
+    new = {**old, "id": "sp-new", "userName": "pia.corp@example.com"}
+
+    def create(ts: str, user: dict[str, object]) -> ScimRequest:
+        body = {**user, "id": None}
+        return scim({"ts": ts, "method": "POST", "path": "/scim/v2/Users", "status": 201,
+                     "request_body": body, "response_body": user})  # fmt: skip
+
+    def disable(ts: str, user: dict[str, object]) -> ScimRequest:
+        patch = {"Operations": [{"op": "replace", "value": {"active": False}}]}
+        return scim({"ts": ts, "method": "PATCH", "path": f"/scim/v2/Users/{user['id']}",
+                     "status": 200, "request_body": patch,
+                     "response_body": {**user, "active": False}})  # fmt: skip
+
+    feed(scim_spec, [create("2031-01-01T09:00:05Z", old)])
+    feed(
+        okta_spec,
+        [
+            okta(
+                "e1", "2031-01-01T09:00:00.000Z", "application.user_membership.add", APPINST, PERSON
+            ),
+            okta("e2", "2031-01-01T12:00:00.000Z", "user.lifecycle.deactivate", PERSON),
+        ],
+    )
+    (first,) = store.deprovision_rows()
+    assert first["sp_id"] == "sp-old"  # all the daemon knows so far
+    feed(
+        scim_spec,
+        [
+            disable("2031-01-01T11:00:00Z", old),  # the rename, before the removal
+            create("2031-01-01T11:00:04Z", new),
+            disable("2031-01-01T12:00:40Z", new),  # the deprovision itself
+        ],
+    )
+    (row,) = store.deprovision_rows()
+    assert row["sp_id"] == "sp-new" and row["user_name"] == "pia.corp@example.com"
+    assert row["confirmed_at"] - row["requested_at"] == 40.0
+    store.close()
