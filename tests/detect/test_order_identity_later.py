@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from collectors.base import Batch
 from collectors.scimlog import parse_line
 from monitor.clock import FakeClock
-from monitor.config import parse
+from monitor.config import SourceSpec, parse
 from monitor.events import IdpRecord, Record, ScimRequest
 from monitor.ingest import Ingestor
 from monitor.store import SqlStore
@@ -44,7 +45,11 @@ def scim(line: dict[str, object]) -> ScimRequest:
     return record
 
 
-def test_account_seen_after_the_idp_removal_takes_over_the_deprovision(tmp_path: Path) -> None:
+Feed = Callable[[SourceSpec, list[Record]], None]
+
+
+def _daemon(tmp_path: Path) -> tuple[SqlStore, Feed, list[SourceSpec]]:
+    """A store and an ingestor for one Okta app; `feed` ingests one source's batch."""
     config = parse(
         f"apps: [{{name: tickets, idp: okta, okta_app_id: {APP_ID}}}]\n"
         "sources:\n  - {type: scim_log, app: tickets, path: t.log}\n"
@@ -56,10 +61,15 @@ def test_account_seen_after_the_idp_removal_takes_over_the_deprovision(tmp_path:
     ingestor = Ingestor(
         config=config, store=store, metrics=Metrics(CollectorRegistry()), clock=FakeClock()
     )
-    scim_spec, okta_spec = config.sources
 
-    def feed(spec: object, records: list[Record]) -> None:
-        ingestor.ingest(spec, Batch(records=records, checkpoint={}, units=len(records)))  # type: ignore[arg-type]
+    def feed(spec: SourceSpec, records: list[Record]) -> None:
+        ingestor.ingest(spec, Batch(records=records, checkpoint={}, units=len(records)))
+
+    return store, feed, list(config.sources)
+
+
+def test_account_seen_after_the_idp_removal_takes_over_the_deprovision(tmp_path: Path) -> None:
+    store, feed, (scim_spec, okta_spec) = _daemon(tmp_path)
 
     # The IdP's whole story is read first: assigned, pushed, deactivated, deprovisioned.
     feed(
@@ -117,21 +127,7 @@ def test_a_request_moves_to_the_account_that_replaced_one_already_gone(tmp_path:
     person is removed. A daemon may read the removal while the SCIM log has shown only the old
     account: the request points at it first, then moves to the new one once the log shows the
     old one gone before the request, and the new one's disable confirms it, as in a replay."""
-    config = parse(
-        f"apps: [{{name: tickets, idp: okta, okta_app_id: {APP_ID}}}]\n"
-        "sources:\n  - {type: scim_log, app: tickets, path: t.log}\n"
-        "  - {type: okta_system_log, path: okta.json}\n",
-        source="x.yaml",
-        base_dir=tmp_path,
-    )
-    store = SqlStore(f"sqlite:///{tmp_path / 'db'}")
-    ingestor = Ingestor(
-        config=config, store=store, metrics=Metrics(CollectorRegistry()), clock=FakeClock()
-    )
-    scim_spec, okta_spec = config.sources
-
-    def feed(spec: object, records: list[Record]) -> None:
-        ingestor.ingest(spec, Batch(records=records, checkpoint={}, units=len(records)))  # type: ignore[arg-type]
+    store, feed, (scim_spec, okta_spec) = _daemon(tmp_path)
 
     old = {"id": "sp-old", "userName": "pia@example.com", "externalId": USER, "active": True}
     new = {**old, "id": "sp-new", "userName": "pia.corp@example.com"}
