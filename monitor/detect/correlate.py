@@ -55,18 +55,19 @@ class Correlator:
         """A batch, in order: the rows its records will look up are read first, a few
         statements per table (`monitor.detect.prefetch`), then each record is handled."""
         facts = [normalize(item) if isinstance(item, IdpRecord) else None for item in items]
+        actions = [_action_key(i) if isinstance(i, ActivityRecord) else None for i in items]
         self.idp.prefetch(event for events in facts if events for event in events)
         self.scim.resources.prefetch(
             (item.app, item.sp_id)
             for item in items
             if isinstance(item, ScimEvent) and item.sp_id is not None
         )
-        self.activity_detector.prefetch(
-            key for item in items if isinstance(item, ActivityRecord) if (key := _action_key(item))
-        )
-        for item, events in zip(items, facts, strict=True):
+        self.activity_detector.prefetch(key for key in actions if key is not None)
+        for item, events, action in zip(items, facts, actions, strict=True):
             if isinstance(item, IdpRecord) and events is not None:
                 self._idp_facts(item, events)
+            elif isinstance(item, ActivityRecord):
+                self._action(item.ts, action)
             else:
                 self.handle(item)
 
@@ -85,12 +86,12 @@ class Correlator:
 
     def activity(self, record: ActivityRecord) -> None:
         """A successful action in the app's own log, kept for the activity-after check."""
-        key = _action_key(record)
+        self._action(record.ts, _action_key(record))
+
+    def _action(self, ts: float, key: tuple[str, str] | None) -> None:
         if key is not None:
             app, user = key
-            self.activity_detector.action(
-                app=app, user_key=user, ts=record.ts, source="app_activity"
-            )
+            self.activity_detector.action(app=app, user_key=user, ts=ts, source="app_activity")
 
 
 def _action_key(record: ActivityRecord) -> tuple[str, str] | None:

@@ -95,8 +95,7 @@ class IdpDetector:
     def flush(self) -> None:
         """Insert the new dedupe keys of the batch (before the commit)."""
         if self._unwritten:
-            stmt = _SEEN_PG if self.db.dialect.name == "postgresql" else _SEEN_SQLITE
-            self.db.run_many(stmt, self._unwritten)
+            self.db.run_many(self._seen_insert(), self._unwritten)
             self._unwritten = []
 
     def handle(self, event: IdpEvent, source: str) -> None:
@@ -127,8 +126,10 @@ class IdpDetector:
             self._known.add(key)
             self._unwritten.append({"key": key, "ts": event.ts})
             return False
-        stmt = _SEEN_PG if self.db.dialect.name == "postgresql" else _SEEN_SQLITE
-        return self.db.run(stmt, key=key, ts=event.ts) == 0
+        return self.db.run(self._seen_insert(), key=key, ts=event.ts) == 0
+
+    def _seen_insert(self) -> Prepared[Any]:
+        return _SEEN_PG if self.db.dialect.name == "postgresql" else _SEEN_SQLITE
 
     def _person(self, idp: str, user_id: str) -> PersonRow | None:
         key = (idp, user_id)
