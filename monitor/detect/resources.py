@@ -113,6 +113,8 @@ class Resources:
         self._bodies: dict[str, bool] = {}  # app -> has a stored representation
         # (app, sp_id) -> last_seen of rows seen again unchanged, written at `flush`
         self._touched: dict[tuple[str, str], float] = {}
+        self._writes = 0  # inserts and updates so far: a match result is current until one
+        self._last_match: _Match | None = None
 
     def get(self, app: str, sp_id: str) -> SpRow | None:
         key = (app, sp_id)
@@ -186,6 +188,7 @@ class Resources:
     def insert(self, row: SpRow) -> None:
         """A resource not stored yet."""
         self.db.run(_INSERT, **row._asdict())
+        self._writes += 1
         self._rows[(row.app, row.sp_id)] = row
         if row.representation is not None:
             self._bodies[row.app] = True
@@ -214,6 +217,7 @@ class Resources:
         columns = tuple(values)
         params = {"v_" + name: value for name, value in values.items()}
         self.db.run(_update_stmt(columns), k_app=app, k_sp_id=sp_id, **params)
+        self._writes += 1
         cached = self._rows.get((app, sp_id))
         if cached is not None:
             self._rows[(app, sp_id)] = cached._replace(**values)
@@ -244,6 +248,11 @@ class Resources:
         present = tuple(bool(k) for k in keys)
         if not any(present):
             return []
+        last = self._last_match
+        if last and last.app == app and last.writes == self._writes and _narrower(keys, last.keys):
+            # A create asks for twins (every key) and then for churn (its externalId): the
+            # second answer is part of the first, and nothing was written since.
+            return [self._rows.get((app, r.sp_id)) or r for r in last.rows if _shares(r, keys)]
         params = {name: k for name, k, on in zip(_MATCH_KEYS, keys, present, strict=True) if on}
         found = self.db.rows(_match_stmt(present), app=app, **params)
         rows = sorted((row for row in found if row.resource_type == "User"), key=_by_sp_id)
@@ -251,6 +260,7 @@ class Resources:
         rows = [self._rows.get((app, row.sp_id)) or row for row in rows]
         for row in rows:
             self._rows[(app, row.sp_id)] = row
+        self._last_match = _Match(app, self._writes, keys, rows)
         return rows
 
     def has_bodies(self, app: str) -> bool:
@@ -259,6 +269,33 @@ class Resources:
         if found is None:
             found = self._bodies[app] = bool(self.db.scalar(_HAS_BODIES, app=app))
         return found
+
+
+class _Match(NamedTuple):
+    """The last identity match: its app, the write count then, its keys and its rows."""
+
+    app: str
+    writes: int
+    keys: tuple[str | None, ...]
+    rows: list[SpRow]
+
+
+def _narrower(keys: tuple[str | None, ...], wider: tuple[str | None, ...]) -> bool:
+    """Whether every key asked for now was asked for, with the same value, by `wider`: then
+    every row sharing one of `keys` was in the wider answer."""
+    return all(not key or key == other for key, other in zip(keys, wider, strict=True))
+
+
+def _shares(row: SpRow, keys: tuple[str | None, ...]) -> bool:
+    """The match statement's condition, for a row already read (names match either key)."""
+    user_key, email_key, external_id, idp_user_id = keys
+    names = (row.user_key, row.email_key)
+    return bool(
+        (user_key and user_key in names)
+        or (email_key and email_key in names)
+        or (external_id and row.external_id == external_id)
+        or (idp_user_id and row.idp_user_id == idp_user_id)
+    )
 
 
 def _by_sp_id(row: SpRow) -> str:
