@@ -140,22 +140,28 @@ class Ingestor:
         idp = self._idps.get(app)
         return str(idp) if idp is not None else "unknown"
 
-    def finish_source(self, spec: SourceSpec, batch: Batch, newest_ts: float | None) -> None:
-        """A merged source's totals: units, rejected lines, newest event, final checkpoint."""
-        summary = BatchSummary(units=batch.units, newest_ts=newest_ts)
-        summary.rejected.update({str(reason): n for reason, n in batch.rejected.items()})
+    def finish_sources(self, finished: Iterable[tuple[SourceSpec, Batch, float | None]]) -> None:
+        """Merged sources' totals (spec, totals, newest event time): units, rejected lines,
+        newest event, final checkpoint; one transaction for all of them (a replay of many
+        files paid a commit per file)."""
+        done: list[tuple[str, BatchSummary, Batch]] = []
         with self._store.transaction() as conn:
-            self._store.write_source(
-                conn,
-                source=spec.name,
-                checkpoint=batch.checkpoint,
-                units=batch.units,
-                newest_ts=newest_ts,
-                rejected=summary.rejected,
-                now=self._clock.now(),
-            )
-        self._metrics.apply_source(spec.name, summary)
-        _log_rejects(spec.name, batch.rejected, batch.examples)
+            for spec, batch, newest_ts in finished:
+                summary = BatchSummary(units=batch.units, newest_ts=newest_ts)
+                summary.rejected.update({str(reason): n for reason, n in batch.rejected.items()})
+                self._store.write_source(
+                    conn,
+                    source=spec.name,
+                    checkpoint=batch.checkpoint,
+                    units=batch.units,
+                    newest_ts=newest_ts,
+                    rejected=summary.rejected,
+                    now=self._clock.now(),
+                )
+                done.append((spec.name, summary, batch))
+        for name, summary, batch in done:
+            self._metrics.apply_source(name, summary)
+            _log_rejects(name, batch.rejected, batch.examples)
 
     def _idp(self, spec: SourceSpec) -> Idp | None:
         return self._idps.get(spec.app or "")

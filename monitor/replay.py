@@ -111,9 +111,9 @@ def replay(config: Config, *, ingestor: Ingestor, progress: Progress | None = No
     with _fewer_collections():
         while chunk := list(itertools.islice(merged, CHUNK)):
             ingestor.ingest_merged((spec, record) for _, _, spec, record in chunk)
+    ingestor.finish_sources((s.spec, s.total, s.newest) for s in sources)
     stats = ReplayStats()
     for source in sources:
-        ingestor.finish_source(source.spec, source.total, source.newest)
         stats.units += source.total.units
         stats.rejected += sum(source.total.rejected.values())
     return stats
