@@ -4,8 +4,11 @@
                                  [--database-url postgresql+psycopg://user@host/db]
 
 Builds a larger scenario by cloning one (the shared sample by default) `--copies` times: each copy
-gets its own app names, email domain and IdP record keys, so copies neither merge nor
-deduplicate into each other. Then times, in one run:
+is its own tenant, with its own app names, IdP app ids, person ids (GUIDs, Okta ids, Google
+profile ids), emails and IdP record keys, so copies neither merge, deduplicate nor correlate
+into each other, and the clone's report is the scenario's once per copy
+(`tests/demo/test_bench_multi_source.py` scores each copy against the rewritten truth).
+Then times, in one run:
   baseline   orjson.loads over every input (each line of line files; each page file whole)
   replay     `scimwatch replay` in-process: parse, classify, correlate, detect, store (a fresh
              SQLite file, or the given database, which must be empty)
@@ -20,7 +23,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import orjson
@@ -37,6 +40,16 @@ from monitor.telemetry.metrics import Metrics
 HERE = Path(__file__).resolve().parent
 _KEYS = re.compile(rb'("(?:uuid|uniqueQualifier)":\s*")([^"]+)(")')
 _GRAPH_ID = re.compile(rb'("id":\s*")([^"]+)(",\s*"activityDateTime")')
+# Identifiers that tie records to a person or an app, made distinct per copy below: GUIDs
+# (Entra object and servicePrincipal ids, SCIM ids), Okta ids (`00u...` users, `0oa...` apps),
+# Google's 21-digit profile ids, and email local parts (also sent as externalIds).
+_HEX = rb"[0-9a-fA-F]"
+_GUID = re.compile(rb"(?<!%s)%s{8}(?:-%s{4}){3}-%s{12}(?!%s)" % ((_HEX,) * 5))
+_OKTA_ID = re.compile(rb"\b0(?:0[a-z]|[a-z]{2})[A-Za-z0-9]{16,17}\b")
+_PROFILE_ID = re.compile(rb"\b\d{21}\b")
+_EMAIL = re.compile(rb"([A-Za-z0-9._+-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_TOKEN = re.compile(rb"[A-Za-z0-9._+-]+")
+_DIGITS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def _suffixed(k: int) -> Callable[[re.Match[bytes]], bytes]:
@@ -44,17 +57,56 @@ def _suffixed(k: int) -> Callable[[re.Match[bytes]], bytes]:
     return lambda m: m[1] + m[2] + f"-c{k}".encode() + m[3]
 
 
+def _distinct(k: int, locals_: set[bytes]) -> Callable[[bytes], bytes]:
+    """Rewrite the identifiers of copy `k` so no two copies share a person or an app: the
+    same id gets the same rewrite in every file of a copy, and keeps its shape (a GUID
+    stays a GUID, an Okta id its length, an email an email)."""
+    mark = _DIGITS[k % len(_DIGITS) : k % len(_DIGITS) + 1]
+    suffix, domain = f"c{k}".encode(), f"@c{k}.".encode()
+
+    def local_part(m: re.Match[bytes]) -> bytes:
+        return m[0] + suffix if m[0].lower() in locals_ else m[0]
+
+    def rewrite(data: bytes) -> bytes:
+        data = _GUID.sub(lambda m: f"{k:02x}".encode() + m[0][2:], data)
+        data = _OKTA_ID.sub(lambda m: m[0][:3] + mark + m[0][4:], data)
+        data = _PROFILE_ID.sub(lambda m: m[0][:1] + str(k % 10).encode() + m[0][2:], data)
+        data = _EMAIL.sub(lambda m: m[1] + domain + m[2], data)
+        return _TOKEN.sub(local_part, data)
+
+    return rewrite
+
+
+def rewriters(inputs: Iterable[bytes], copies: int) -> list[Callable[[bytes], bytes]]:
+    """One identifier rewrite per copy of a scenario whose input files are `inputs`."""
+    # Email local parts that name a person (a dot or a digit: `mia.garcia325`), which SPs
+    # also receive as externalIds; bare words (`admin`) could be JSON keys or values too.
+    found = {m[1].lower() for data in inputs for m in _EMAIL.finditer(data)}
+    people = {part for part in found if b"." in part or any(c in b"0123456789" for c in part)}
+    return [_distinct(k, people) for k in range(copies)]
+
+
 def clone(scenario: Path, out: Path, copies: int) -> Path:
-    """Write `copies` renamed copies of a scenario and one config naming them all."""
+    """Write `copies` copies of a scenario and one config naming them all. Each copy is its
+    own set of people and apps: app names, IdP app ids, person ids, emails and record keys
+    are rewritten per copy, so copies neither merge, deduplicate nor correlate into each
+    other (one IdP tenant per copy; a replay's report is the scenario's, once per copy)."""
     config = yaml.safe_load((scenario / "scimwatch.yaml").read_text())
+    inputs = {
+        source["path"]: (scenario / source["path"]).read_bytes() for source in config["sources"]
+    }
     apps, sources = [], []
-    for k in range(copies):
+    for k, rewrite in enumerate(rewriters(inputs.values(), copies)):
         prefix = f"c{k}-"
         for app in config["apps"]:
-            apps.append({**app, "name": prefix + app["name"]})
+            refs = {
+                key: rewrite(str(value).encode()).decode()
+                for key, value in app.items()
+                if key.endswith("_id")
+            }
+            apps.append({**app, **refs, "name": prefix + app["name"]})
         for source in config["sources"]:
-            data = (scenario / source["path"]).read_bytes()
-            data = data.replace(b"example.com", f"c{k}.example.com".encode())
+            data = rewrite(inputs[source["path"]])
             data = _KEYS.sub(_suffixed(k), data)
             data = _GRAPH_ID.sub(_suffixed(k), data)
             target = out / f"c{k}" / source["path"]
@@ -64,8 +116,6 @@ def clone(scenario: Path, out: Path, copies: int) -> Path:
             if "app" in copy:
                 copy["app"] = prefix + copy["app"]
             sources.append(copy)
-    # One IdP tenant per copy would need per-copy app ids; the copies share them, so IdP
-    # records link to the first copy's apps only. Timing, not detection, is measured here.
     path = out / "scimwatch.yaml"
     path.write_text(yaml.safe_dump({"apps": apps, "sources": sources, "slo": config.get("slo")}))
     return path
