@@ -87,12 +87,14 @@ snapshot_values = st.recursive(
     ),
     max_leaves=8,
 )
-operations = st.lists(
+# Mostly the shape the fast path takes (add/replace of one scalar), so few draws are
+# filtered out (any op and value let a random seed fail Hypothesis's filter health check).
+scalar_operations = st.lists(
     st.fixed_dictionaries(
         {
-            "op": st.sampled_from(["add", "replace", "Replace", "remove"]),
+            "op": st.sampled_from(["add", "replace", "Replace"]),
             "path": st.sampled_from(PATHS) | st.text(max_size=8),
-            "value": scalars | snapshot_values,
+            "value": scalars.filter(lambda value: value is not None),
         }
     ),
     min_size=1,
@@ -121,7 +123,7 @@ def _reference(snapshot: dict[str, Any], body: dict[str, Any]) -> set[str]:
 
 
 @SETTINGS
-@given(snapshot=snapshots, ops=operations)
+@given(snapshot=snapshots, ops=scalar_operations)
 def test_scalar_writes_answer_like_the_reference_engine(
     snapshot: dict[str, Any], ops: list[dict[str, Any]]
 ) -> None:
