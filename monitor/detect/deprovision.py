@@ -9,12 +9,13 @@ SCIM log carries no bodies. Every step reads facts from the store, so records th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, func, or_, select
 
 from monitor.detect.findings import Findings
+from monitor.detect.matching import Keys
 from monitor.detect.prefetch import in_params, one_of_params, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp
@@ -33,6 +34,12 @@ def _removed_by(row: SpRow, at: float) -> bool:
     if row.deleted_at is not None and row.deleted_at <= at:
         return True
     return row.active is False and row.disabled_at is not None and row.disabled_at <= at
+
+
+def _identity_keys(user_id: str | None, user_key: str | None) -> Keys:
+    """What links an IdP person to an account: the name, or the IdP id as externalId or as
+    the id the IdP's provisioning record named."""
+    return (user_key, None, user_id, user_id)
 
 
 def person_key(idp: str, user_id: str) -> str:
@@ -76,11 +83,37 @@ class Deprovisions:
         if self.db.run(stmt, **params) and keys != ():
             self.on_changed(params.get("k_app"), keys)
 
+    def request_all(
+        self,
+        apps: Sequence[str],
+        *,
+        person: str,
+        user_id: str | None,
+        user_key: str | None,
+        ts: float,
+        user_name: str | None = None,
+        linked: Collection[str] | None = None,
+    ) -> None:
+        """`request` in each of `apps` (an IdP removal asks every app the IdP provisions):
+        the person's accounts in all of them are read with one statement, and an app where
+        the person has none is skipped unless its log shows no accounts at all. `linked`,
+        when the caller knows them, are the apps the IdP links the person to."""
+        found = self.resources.matching_in(apps, _identity_keys(user_id, user_key))
+        for app in apps:
+            if found[app] or not self._has_bodies(app):
+                self.request(
+                    app=app,
+                    person=person,
+                    user_id=user_id,
+                    user_key=user_key,
+                    ts=ts,
+                    user_name=user_name,
+                    linked=None if linked is None else app in linked,
+                )
+
     def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> SpRow | None:
         """The SP identity the IdP provisioned for a person: linked by ids, else by name."""
-        rows = self.resources.matching(
-            app, user_key=user_key, external_id=user_id, idp_user_id=user_id
-        )
+        rows = self.resources.matching_in((app,), _identity_keys(user_id, user_key))[app]
         linked = [r for r in rows if user_id and user_id in (r.external_id, r.idp_user_id)]
         pool = linked or rows
         if not pool:
@@ -104,12 +137,17 @@ class Deprovisions:
         user_key: str | None,
         ts: float,
         user_name: str | None = None,
+        linked: bool | None = None,
     ) -> None:
+        """A removal of `person` the IdP asked for in `app` (`linked`: whether the IdP links
+        the person to the app, when the caller knows it)."""
         identity = self.identity(app, user_id=user_id, user_key=user_key)
         if identity is not None:
             target: str | None = identity.sp_id
             user_name, user_key = identity.user_name, identity.user_key
-        elif not self._has_bodies(app) and self._linked(person, app):
+        elif not self._has_bodies(app) and (
+            self._linked(person, app) if linked is None else linked
+        ):
             # A log without bodies never shows the account; the IdP's own link stands in, and
             # only its provisioning records can confirm (contract section 5).
             target = None

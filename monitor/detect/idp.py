@@ -3,7 +3,7 @@ and who kept signing in after the IdP removed them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
@@ -172,20 +172,27 @@ class IdpDetector:
         if before is not None and before.activated_at and event.ts < before.activated_at:
             return  # a removal from an earlier cycle, arriving late
         idp, user_id = str(event.idp), str(event.user_id)
-        for app in self.apps_of_person(idp, user_id):
-            self._request(event, app)
+        linked = self._linked_apps(idp, user_id)
+        apps = sorted(linked | set(self.apps.apps_of(idp)))
+        self._request(event, apps, linked=frozenset(linked))
         if self.activity is not None:
             self.activity.after_idp_removal(normalize_key(event.user_name))
 
     def apps_of_person(self, idp: str, user_id: str) -> list[str]:
+        return sorted(self._linked_apps(idp, user_id) | set(self.apps.apps_of(idp)))
+
+    def _linked_apps(self, idp: str, user_id: str) -> set[str]:
         linked = self._linked.get((idp, user_id))
         if linked is None:
             linked = set(self.db.scalars(_APPS_OF, idp=idp, user_id=user_id))
-        return sorted(linked | set(self.apps.apps_of(idp)))
+        return linked
 
-    def _request(self, event: IdpEvent, app: str) -> None:
-        self.deprovisions.request(
-            app=app,
+    def _request(
+        self, event: IdpEvent, apps: Sequence[str], linked: Collection[str] | None = None
+    ) -> None:
+        self.deprovisions.request_all(
+            apps,
+            linked=linked,
             person=person_key(str(event.idp), str(event.user_id)),
             user_id=event.user_id,
             user_key=normalize_key(event.user_name),
@@ -253,7 +260,7 @@ class IdpDetector:
         person = self._person(idp, user_id)
         if person is not None and person.activated_at and event.ts < person.activated_at:
             return
-        self._request(event, app)
+        self._request(event, (app,))
 
     def _provisioned(self, event: IdpEvent, app: str) -> None:
         idp, user_id = str(event.idp), str(event.user_id)

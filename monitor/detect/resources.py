@@ -12,15 +12,17 @@ memory ends with the transaction: replicas sharing a store never see each other'
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 
 from monitor.classify.shapes import as_bool
 from monitor.detect.keys import normalize_key, primary_email
+from monitor.detect.matching import MAX_APPS, Keys, Remembered, match_params, match_stmt
 from monitor.detect.prefetch import by_scope, one_of_params, read_rows
+from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import sp_resources
 
@@ -38,36 +40,13 @@ def dump_representation(rep: Mapping[str, object]) -> str:
         return json.dumps(rep, sort_keys=True)
 
 
-class SpRow(NamedTuple):
-    """One `sp_resources` row, in column order."""
-
-    app: str
-    sp_id: str
-    resource_type: str
-    user_name: str | None = None
-    user_key: str | None = None
-    email_key: str | None = None
-    external_id: str | None = None
-    idp_user_id: str | None = None
-    active: bool | None = None
-    first_seen: float = 0.0
-    last_seen: float = 0.0
-    created_at: float | None = None
-    disabled_at: float | None = None
-    deleted_at: float | None = None
-    representation: str | None = None
-    pending: str | None = None
-
-
 _c = sp_resources.c
 _KEY = (_c.app == bindparam("k_app")) & (_c.sp_id == bindparam("k_sp_id"))
 _GET = Prepared(select(sp_resources).where(_KEY), SpRow)
 _INSERT: Prepared[Any] = Prepared(
     sp_resources.insert().values({c: bindparam(c) for c in SpRow._fields})
 )
-_MATCH_KEYS = ("user_key", "email_key", "external_id", "idp_user_id")
 _updates: dict[tuple[str, ...], Prepared[Any]] = {}
-_matches: dict[tuple[bool, ...], Prepared[SpRow]] = {}
 
 
 def _update_stmt(columns: tuple[str, ...]) -> Prepared[Any]:
@@ -76,31 +55,6 @@ def _update_stmt(columns: tuple[str, ...]) -> Prepared[Any]:
     if found is None:
         values: dict[str, Any] = {name: bindparam("v_" + name) for name in columns}
         found = _updates[columns] = Prepared(sp_resources.update().where(_KEY).values(values))
-    return found
-
-
-def _match_stmt(present: tuple[bool, ...]) -> Prepared[SpRow]:
-    """Resources of one app sharing any of the present keys, built once per combination.
-
-    Each OR term is `app = ? AND key = ?`, which an (app, key) index answers on its own, so
-    the database unions index lookups. The app goes in every term, not once around the OR:
-    SQLite has no statistics to prefer the key indexes and would walk all of the app's
-    resources by primary key instead."""
-    found = _matches.get(present)
-    if found is None:
-        user_key, email_key, external_id, idp_user_id = present
-        same: list[tuple[Any, str]] = []  # (column, parameter) pairs
-        if user_key:
-            same += [(_c.user_key, "user_key"), (_c.email_key, "user_key")]
-        if email_key:
-            same += [(_c.email_key, "email_key"), (_c.user_key, "email_key")]
-        if external_id:
-            same.append((_c.external_id, "external_id"))
-        if idp_user_id:
-            same.append((_c.idp_user_id, "idp_user_id"))
-        app: Any = bindparam("app")
-        terms = [(_c.app == app) & (column == bindparam(name)) for column, name in same]
-        found = _matches[present] = Prepared(select(sp_resources).where(or_(*terms)), SpRow)
     return found
 
 
@@ -113,8 +67,8 @@ class Resources:
         self._bodies: dict[str, bool] = {}  # app -> has a stored representation
         # (app, sp_id) -> last_seen of rows seen again unchanged, written at `flush`
         self._touched: dict[tuple[str, str], float] = {}
-        self._writes = 0  # inserts and updates so far: a match result is current until one
-        self._last_match: _Match | None = None
+        self._writes = 0  # inserts and updates so far: a match answer is current until one
+        self._remembered = Remembered()
 
     def get(self, app: str, sp_id: str) -> SpRow | None:
         key = (app, sp_id)
@@ -244,23 +198,39 @@ class Resources:
         idp_user_id: str | None = None,
     ) -> list[SpRow]:
         """Users of `app` sharing any of the given keys, by `sp_id` (a stable order for ties)."""
-        keys = (user_key, email_key, external_id, idp_user_id)
+        keys: Keys = (user_key, email_key, external_id, idp_user_id)
+        return self.matching_in((app,), keys)[app]
+
+    def matching_in(self, apps: Sequence[str], keys: Keys) -> dict[str, list[SpRow]]:
+        """`matching` for several apps, the apps not answered from memory in one statement
+        (`MAX_APPS` at a time)."""
+        answers: dict[str, list[SpRow]] = {app: [] for app in apps}
         present = tuple(bool(k) for k in keys)
         if not any(present):
-            return []
-        last = self._last_match
-        if last and last.app == app and last.writes == self._writes and _narrower(keys, last.keys):
-            # A create asks for twins (every key) and then for churn (its externalId): the
-            # second answer is part of the first, and nothing was written since.
-            return [self._rows.get((app, r.sp_id)) or r for r in last.rows if _shares(r, keys)]
-        params = {name: k for name, k, on in zip(_MATCH_KEYS, keys, present, strict=True) if on}
-        found = self.db.rows(_match_stmt(present), app=app, **params)
+            return answers
+        asked = []
+        for app in answers:
+            known = self._remembered.get(app, keys, self._writes)
+            if known is None:
+                asked.append(app)
+            else:
+                answers[app] = [self._rows.get((app, row.sp_id)) or row for row in known]
+        for start in range(0, len(asked), MAX_APPS):
+            part = asked[start : start + MAX_APPS]
+            found = self.db.rows(match_stmt(present, len(part)), **match_params(keys, part))
+            for app in part:
+                answers[app] = self._current(app, [r for r in found if r.app == app], keys)
+        return answers
+
+    def _current(self, app: str, found: list[SpRow], keys: Keys) -> list[SpRow]:
+        """The app's users among `found`, as current as memory has them; remembered (none
+        found is an answer too: most apps an IdP removal asks have no account)."""
         rows = sorted((row for row in found if row.resource_type == "User"), key=_by_sp_id)
         # Rows in memory are as current as the table, or newer (`last_seen` kept back).
         rows = [self._rows.get((app, row.sp_id)) or row for row in rows]
         for row in rows:
             self._rows[(app, row.sp_id)] = row
-        self._last_match = _Match(app, self._writes, keys, rows)
+        self._remembered.put(app, keys, self._writes, rows)
         return rows
 
     def has_bodies(self, app: str) -> bool:
@@ -269,33 +239,6 @@ class Resources:
         if found is None:
             found = self._bodies[app] = bool(self.db.scalar(_HAS_BODIES, app=app))
         return found
-
-
-class _Match(NamedTuple):
-    """The last identity match: its app, the write count then, its keys and its rows."""
-
-    app: str
-    writes: int
-    keys: tuple[str | None, ...]
-    rows: list[SpRow]
-
-
-def _narrower(keys: tuple[str | None, ...], wider: tuple[str | None, ...]) -> bool:
-    """Whether every key asked for now was asked for, with the same value, by `wider`: then
-    every row sharing one of `keys` was in the wider answer."""
-    return all(not key or key == other for key, other in zip(keys, wider, strict=True))
-
-
-def _shares(row: SpRow, keys: tuple[str | None, ...]) -> bool:
-    """The match statement's condition, for a row already read (names match either key)."""
-    user_key, email_key, external_id, idp_user_id = keys
-    names = (row.user_key, row.email_key)
-    return bool(
-        (user_key and user_key in names)
-        or (email_key and email_key in names)
-        or (external_id and row.external_id == external_id)
-        or (idp_user_id and row.idp_user_id == idp_user_id)
-    )
 
 
 def _by_sp_id(row: SpRow) -> str:

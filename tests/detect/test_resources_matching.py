@@ -1,14 +1,23 @@
-"""A narrower identity match right after a wider one is answered from the wider answer, and
-only while nothing was written in between; it must equal what the table would answer."""
+"""Identity matches: several apps asked with one statement, and a narrower match right after a
+wider one answered from the wider answer, only while nothing was written in between; every
+answer must equal what the table answers for that app alone."""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
 
+from sqlalchemy import select
+
+from monitor.detect.deprovision import Deprovisions
+from monitor.detect.findings import Findings, Outcomes
+from monitor.detect.idp import AppIndex, IdpDetector
+from monitor.detect.matching import MAX_APPS
 from monitor.detect.resources import Resources, SpRow
+from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store import SqlStore
 from monitor.store.prepared import Db, Prepared
+from monitor.store.tables import deprovisions as deprovisions_table
 
 # Accounts whose keys overlap in every way a match can join them: a userName equal to another's
 # email (and one with no email), a shared externalId, a shared IdP id, a group, another app.
@@ -97,3 +106,74 @@ def test_a_write_or_another_app_or_other_keys_go_to_the_table(store: SqlStore) -
         resources.matching("crm", user_key="ana@corp.test", external_id="ext-1")
         resources.update("crm", "c", external_id="ext-9")
         assert _ids(resources.matching("crm", external_id="ext-1")) == ["a", "e"]
+
+
+def test_one_statement_asks_every_app_and_later_questions_are_answered(store: SqlStore) -> None:
+    apps = ["crm", "wiki", "chat", "none"]
+    keys = ("ana@corp.test", None, "ext-1", "00uA")
+    with store.transaction() as conn:
+        setup = Resources(Db(conn))
+        for row in [*ROWS, ROWS[2]._replace(app="chat")]:
+            setup.insert(row)
+        db = CountingDb(conn)
+        resources, fresh = Resources(db), Resources(Db(conn))
+        answers = resources.matching_in(apps, keys)
+        assert db.reads == 1
+        for app in apps:
+            alone = fresh.matching(app, user_key=keys[0], external_id=keys[2], idp_user_id=keys[3])
+            assert _ids(answers[app]) == _ids(alone), app
+            narrower = {"external_id": "ext-1", "idp_user_id": "00uA"}
+            assert _ids(resources.matching(app, **narrower)) == _ids(
+                fresh.matching(app, **narrower)
+            )
+        assert db.reads == 1  # the later questions came from memory
+        assert _ids(answers["crm"]) == ["a", "b", "c", "d"] and _ids(answers["none"]) == []
+
+
+def test_many_apps_are_asked_in_slices(store: SqlStore) -> None:
+    apps = [f"app{i}" for i in range(MAX_APPS + 3)]
+    with store.transaction() as conn:
+        db = CountingDb(conn)
+        resources = Resources(db)
+        for app in apps:
+            resources.insert(SpRow(app, "u", "User", "ana", "ana@corp.test"))
+        answers = resources.matching_in(apps, ("ana@corp.test", None, None, None))
+        assert db.reads == 2
+        assert all(_ids(answers[app]) == ["u"] for app in apps)
+
+
+class MatchCountingDb(CountingDb):
+    """Counts only identity-match statements."""
+
+    matches = 0
+
+    def rows(self, stmt: Prepared[Any], **params: Any) -> list[Any]:
+        if "a0" in params:  # only the match statements name apps a0, a1, ...
+            self.matches += 1
+        return super().rows(stmt, **params)
+
+
+def test_an_idp_removal_asks_all_of_the_idps_apps_at_once(store: SqlStore) -> None:
+    apps = [f"okta-app{i}" for i in range(6)]
+    index = AppIndex({("okta", f"0oa{i}"): app for i, app in enumerate(apps)}, {"okta": apps})
+    with store.transaction() as conn:
+        db = MatchCountingDb(conn)
+        resources = Resources(db)
+        findings = Findings(db, Outcomes())
+        deprovisions = Deprovisions(db, resources, findings)
+        idp = IdpDetector(resources, deprovisions, index, findings)
+        for app in apps[:2]:  # the person has accounts in two of the six apps
+            resources.insert(SpRow(app, f"{app}-u", "User", "ana", "ana@corp.test", None, "00uA"))
+        event = IdpEvent(
+            ts=1000.0,
+            idp=Idp.OKTA,
+            action=IdpAction.DEACTIVATE,
+            key="k1",
+            user_id="00uA",
+            user_name="ana@corp.test",
+        )
+        before = db.matches
+        idp.handle(event, "okta_session")
+        assert db.matches == before + 1
+        requested = conn.execute(select(deprovisions_table.c.app)).scalars().all()
+    assert sorted(requested) == apps[:2]
