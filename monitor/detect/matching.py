@@ -28,36 +28,42 @@ _c = sp_resources.c
 _statements: dict[tuple[tuple[bool, ...], int], Prepared[SpRow]] = {}
 
 
-def match_stmt(present: tuple[bool, ...], apps: int) -> Prepared[SpRow]:
-    """Resources of `apps` apps (`a0`...) sharing any of the present keys, built once per shape.
+def match_stmt(keys: Keys, apps: int) -> Prepared[SpRow]:
+    """Resources of `apps` apps (`a0`...) sharing any of the keys given, built once per shape.
 
     Each OR term is `app IN (...) AND key = ?`, which an (app, key) index answers on its own,
     so the database unions index lookups. The app goes in every term, not once around the OR:
     SQLite has no statistics to prefer the key indexes and would walk all of the app's
     resources by primary key instead."""
+    present = (bool(keys[0]), bool(keys[1]), bool(keys[2]), bool(keys[3]))
     found = _statements.get((present, apps))
     if found is None:
-        user_key, email_key, external_id, idp_user_id = present
-        same: list[tuple[Any, str]] = []  # (column, parameter) pairs
-        if user_key:
-            same += [(_c.user_key, "user_key"), (_c.email_key, "user_key")]
-        if email_key:
-            same += [(_c.email_key, "email_key"), (_c.user_key, "email_key")]
-        if external_id:
-            same.append((_c.external_id, "external_id"))
-        if idp_user_id:
-            same.append((_c.idp_user_id, "idp_user_id"))
-        names: list[Any] = [bindparam(f"a{i}") for i in range(apps)]
-        app: Any = _c.app == names[0] if apps == 1 else _c.app.in_(names)
-        terms = [app & (column == bindparam(name)) for column, name in same]
-        stmt = Prepared(select(sp_resources).where(or_(*terms)), SpRow)
-        found = _statements[(present, apps)] = stmt
+        found = _statements[(present, apps)] = _build(present, apps)
     return found
 
 
+def _build(present: tuple[bool, ...], apps: int) -> Prepared[SpRow]:
+    user_key, email_key, external_id, idp_user_id = present
+    same: list[tuple[Any, str]] = []  # (column, parameter) pairs
+    if user_key:
+        same += [(_c.user_key, "user_key"), (_c.email_key, "user_key")]
+    if email_key:
+        same += [(_c.email_key, "email_key"), (_c.user_key, "email_key")]
+    if external_id:
+        same.append((_c.external_id, "external_id"))
+    if idp_user_id:
+        same.append((_c.idp_user_id, "idp_user_id"))
+    names: list[Any] = [bindparam(f"a{i}") for i in range(apps)]
+    app: Any = _c.app == names[0] if apps == 1 else _c.app.in_(names)
+    terms = [app & (column == bindparam(name)) for column, name in same]
+    return Prepared(select(sp_resources).where(or_(*terms)), SpRow)
+
+
 def match_params(keys: Keys, apps: Sequence[str]) -> dict[str, str]:
-    params = {name: key for name, key in zip(_NAMES, keys, strict=True) if key}
-    params.update({f"a{i}": app for i, app in enumerate(apps)})
+    params = {f"a{i}": app for i, app in enumerate(apps)}
+    for name, key in zip(_NAMES, keys, strict=True):
+        if key:
+            params[name] = key
     return params
 
 
@@ -88,7 +94,7 @@ class Remembered:
     def get(self, app: str, keys: Keys, writes: int) -> list[SpRow] | None:
         """The rows of `app` sharing `keys`, when a remembered question covered them."""
         if writes != self._writes:
-            return None
+            return None  # written since: every remembered answer may be out of date
         answer = self._answers.get(app)
         if answer is None or not _narrower(keys, answer.keys):
             return None
@@ -104,4 +110,10 @@ class Remembered:
 def _narrower(keys: Keys, wider: Keys) -> bool:
     """Whether every key asked for now was asked for, with the same value, by `wider`: then
     every row sharing one of `keys` was in the wider answer."""
-    return all(not key or key == other for key, other in zip(keys, wider, strict=True))
+    user_key, email_key, external_id, idp_user_id = keys
+    return (
+        (not user_key or user_key == wider[0])
+        and (not email_key or email_key == wider[1])
+        and (not external_id or external_id == wider[2])
+        and (not idp_user_id or idp_user_id == wider[3])
+    )

@@ -199,35 +199,46 @@ class Resources:
     ) -> list[SpRow]:
         """Users of `app` sharing any of the given keys, by `sp_id` (a stable order for ties)."""
         keys: Keys = (user_key, email_key, external_id, idp_user_id)
-        return self.matching_in((app,), keys)[app]
+        known = self._remembered.get(app, keys, self._writes)
+        if known is not None:
+            return self._fresh(app, known)
+        if not (user_key or email_key or external_id or idp_user_id):
+            return []
+        found = self.db.rows(match_stmt(keys, 1), **match_params(keys, (app,)))
+        return self._current(app, found, keys)
 
     def matching_in(self, apps: Sequence[str], keys: Keys) -> dict[str, list[SpRow]]:
         """`matching` for several apps, the apps not answered from memory in one statement
         (`MAX_APPS` at a time)."""
-        answers: dict[str, list[SpRow]] = {app: [] for app in apps}
-        present = tuple(bool(k) for k in keys)
-        if not any(present):
-            return answers
+        answers: dict[str, list[SpRow]] = {}
         asked = []
-        for app in answers:
+        for app in apps:
             known = self._remembered.get(app, keys, self._writes)
-            if known is None:
+            if known is not None:
+                answers[app] = self._fresh(app, known)
+            elif app not in answers:
+                answers[app] = []
                 asked.append(app)
-            else:
-                answers[app] = [self._rows.get((app, row.sp_id)) or row for row in known]
+        if not any(keys):
+            return answers
         for start in range(0, len(asked), MAX_APPS):
             part = asked[start : start + MAX_APPS]
-            found = self.db.rows(match_stmt(present, len(part)), **match_params(keys, part))
+            found = self.db.rows(match_stmt(keys, len(part)), **match_params(keys, part))
             for app in part:
                 answers[app] = self._current(app, [r for r in found if r.app == app], keys)
         return answers
 
+    def _fresh(self, app: str, rows: list[SpRow]) -> list[SpRow]:
+        """Remembered rows as current as memory has them (`last_seen` kept back)."""
+        memory = self._rows
+        return [memory.get((app, row.sp_id)) or row for row in rows]
+
     def _current(self, app: str, found: list[SpRow], keys: Keys) -> list[SpRow]:
         """The app's users among `found`, as current as memory has them; remembered (none
         found is an answer too: most apps an IdP removal asks have no account)."""
-        rows = sorted((row for row in found if row.resource_type == "User"), key=_by_sp_id)
+        users = sorted((row for row in found if row.resource_type == "User"), key=_by_sp_id)
         # Rows in memory are as current as the table, or newer (`last_seen` kept back).
-        rows = [self._rows.get((app, row.sp_id)) or row for row in rows]
+        rows = self._fresh(app, users)
         for row in rows:
             self._rows[(app, row.sp_id)] = row
         self._remembered.put(app, keys, self._writes, rows)
