@@ -10,21 +10,25 @@ SCIM log carries no bodies. Every step reads facts from the store, so records th
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
-
+from monitor.detect import _deprovision_sql as sql
+from monitor.detect._deprovision_sql import REMOVED_STATES, PersonRow
 from monitor.detect.findings import Findings
 from monitor.detect.matching import Keys
-from monitor.detect.prefetch import in_params, one_of_params, slices
+from monitor.detect.prefetch import in_params, slices
 from monitor.detect.resources import Resources, SpRow
-from monitor.events import Idp
-from monitor.store.prepared import Db, Prepared, one_of
-from monitor.store.tables import deprovisions, idp_links, idp_people, scim_removals
+from monitor.store.prepared import Db, Prepared
 
-__all__ = ["PERSON_TARGET", "Deprovisions", "person_key", "person_target"]
+__all__ = [
+    "PERSON_TARGET",
+    "REMOVED_STATES",
+    "Deprovisions",
+    "PersonRow",
+    "person_key",
+    "person_target",
+]
 
-REMOVED_STATES = ("deactivate", "suspend", "delete")
 Changed = Callable[[str | None, Collection[str | None] | None], None]
 PERSON_TARGET = "~"  # removal evidence about a person, where no SP id is known
 
@@ -70,7 +74,7 @@ class Deprovisions:
     def prefetch(self, people: Iterable[str]) -> None:
         """Which of these people have deprovision rows, `IN_SIZE` per statement."""
         for part in slices(p for p in people if p not in self._asked):
-            self._with_rows.update(self.db.scalars(_PEOPLE_WITH_ROWS, **in_params(part)))
+            self._with_rows.update(self.db.scalars(sql.PEOPLE_WITH_ROWS, **in_params(part)))
             self._asked.update(part)
 
     def _write(
@@ -154,10 +158,10 @@ class Deprovisions:
         else:
             return  # no account there: nothing to remove
         key = {"k_app": app, "k_person": person}
-        row = self.db.first(_GET, **key)
+        row = self.db.first(sql.GET, **key)
         values = {"sp_id": target, "user_name": user_name, "user_key": user_key}
         if row is None:  # a new row has no confirmed time yet: no reader's cache moves
-            self._write(_INSERT, keys=(), **key, **values, requested_at=ts)
+            self._write(sql.INSERT, keys=(), **key, **values, requested_at=ts)
         elif row.requested_at is not None and row.requested_at <= ts:
             if target is not None and (
                 row.sp_id is None or self._outdated(app, row.sp_id, target, row.requested_at)
@@ -165,12 +169,12 @@ class Deprovisions:
                 # Requested before the account was seen (or before the SCIM log showed that the
                 # account first chosen was already gone): the account is known now, and its own
                 # log (when it has bodies) is the evidence that counts.
-                self._write(_SET_TARGET, keys=(row.user_key, user_key), **key, **values)
+                self._write(sql.SET_TARGET, keys=(row.user_key, user_key), **key, **values)
                 self._confirm(app, person, target, row.requested_at)
             return  # already requested earlier in this cycle
         else:
             self._write(
-                _SET_REQUEST, keys=(row.user_key, user_key), **key, **values, requested_at=ts
+                sql.SET_REQUEST, keys=(row.user_key, user_key), **key, **values, requested_at=ts
             )
         self._confirm(app, person, target or person_target(person), ts)
 
@@ -192,7 +196,7 @@ class Deprovisions:
 
     def _linked(self, person: str, app: str) -> bool:
         idp, _, user_id = person.partition(":")
-        return self.db.first(_LINKED, idp=idp, user_id=user_id, app=app) is not None
+        return self.db.first(sql.LINKED, idp=idp, user_id=user_id, app=app) is not None
 
     def identity_appeared(self, app: str, row: SpRow) -> None:
         """An account first seen after its person was removed: the removal applies to it too."""
@@ -202,7 +206,7 @@ class Deprovisions:
             return
         params = {f"u{i}": v for i, v in enumerate(user_ids)}
         params.update({f"k{i}": v for i, v in enumerate(keys)})
-        people = self.db.rows(_removed_people(len(user_ids), len(keys)), **params)
+        people = self.db.rows(sql.removed_people(len(user_ids), len(keys)), **params)
         for person in sorted(people):  # a stable order, whichever indexes answered
             if person.activated_at is not None and person.state_at < person.activated_at:
                 continue
@@ -219,35 +223,35 @@ class Deprovisions:
         """A (re)activation starts a new cycle: earlier requests no longer apply."""
         if person in self._asked and person not in self._with_rows:
             return  # read up front: no row to delete (most starts are of people never removed)
-        self._write(_RESET, keys=None, person=person, ts=ts)
+        self._write(sql.RESET, keys=None, person=person, ts=ts)
 
     def removal(self, *, app: str, sp_id: str, ts: float, applied: bool, source: str) -> None:
         """Record removal evidence and confirm the deprovisions it answers."""
         key = {"k_app": app, "k_sp_id": sp_id, "k_ts": ts, "k_source": source}
-        if self.db.first(_REMOVAL, **key) is None:
-            self.db.run(_ADD_REMOVAL, **key, applied=applied)
+        if self.db.first(sql.REMOVAL, **key) is None:
+            self.db.run(sql.ADD_REMOVAL, **key, applied=applied)
         else:
-            self.db.run(_SET_APPLIED, **key, applied=applied)
+            self.db.run(sql.SET_APPLIED, **key, applied=applied)
         if sp_id.startswith(PERSON_TARGET):
             person = sp_id[len(PERSON_TARGET) :]
-            open_rows = self.db.rows(_OPEN_OF_PERSON, app=app, person=person, ts=ts)
+            open_rows = self.db.rows(sql.OPEN_OF_PERSON, app=app, person=person, ts=ts)
         else:
-            open_rows = self.db.rows(_OPEN_OF_SP, app=app, sp_id=sp_id, ts=ts)
+            open_rows = self.db.rows(sql.OPEN_OF_SP, app=app, sp_id=sp_id, ts=ts)
         for row in open_rows:
             assert row.requested_at is not None  # the query compared it with `ts`
             self._confirm(app, row.person, sp_id, row.requested_at)
 
     def _confirm(self, app: str, person: str, sp_id: str, requested_at: float) -> None:
         sources = ("scim",) if self._has_bodies(app) else ("scim", "idp")
-        evidence = _FIRST_SCIM if len(sources) == 1 else _FIRST_ANY
+        evidence = sql.FIRST_SCIM if len(sources) == 1 else sql.FIRST_ANY
         first = self.db.scalar(evidence, app=app, sp_id=sp_id, since=requested_at)
         key = {"k_app": app, "k_person": person}
-        state = self.db.first(_CONFIRMED, **key)
+        state = self.db.first(sql.CONFIRMED, **key)
         before = state[0] if state is not None else None
         if before == first:
             return
         user_key = state[1] if state is not None else None
-        self._write(_SET_CONFIRMED, keys=(user_key,), **key, confirmed_at=first)
+        self._write(sql.SET_CONFIRMED, keys=(user_key,), **key, confirmed_at=first)
         self.on_confirmed(app, user_key)
         if first is not None and before is None:
             self.findings.outcomes.confirmed.append((app, first - requested_at))
@@ -256,132 +260,3 @@ class Deprovisions:
     def _has_bodies(self, app: str) -> bool:
         """Whether the app's SCIM log shows bodies: then only its own evidence confirms."""
         return self.resources.has_bodies(app)
-
-
-class DeprovisionRow(NamedTuple):
-    """One `deprovisions` row, in column order."""
-
-    app: str
-    person: str
-    sp_id: str | None
-    user_name: str | None
-    user_key: str | None
-    requested_at: float | None
-    confirmed_at: float | None
-
-
-class PersonRow(NamedTuple):
-    """One `idp_people` row, in column order."""
-
-    idp: str
-    user_id: str
-    user_key: str | None
-    state: str
-    state_at: float
-    activated_at: float | None
-
-
-_d, _r = deprovisions.c, scim_removals.c
-_KEY = (_d.app == bindparam("k_app")) & (_d.person == bindparam("k_person"))
-_GET = Prepared(select(deprovisions).where(_KEY), DeprovisionRow)
-_TARGET: dict[str, Any] = {name: bindparam(name) for name in ("sp_id", "user_name", "user_key")}
-_INSERT: Prepared[Any] = Prepared(
-    deprovisions.insert().values(
-        app=bindparam("k_app"),
-        person=bindparam("k_person"),
-        confirmed_at=None,
-        requested_at=bindparam("requested_at"),
-        **_TARGET,
-    )
-)
-_SET_TARGET: Prepared[Any] = Prepared(deprovisions.update().where(_KEY).values(**_TARGET))
-_SET_REQUEST: Prepared[Any] = Prepared(
-    deprovisions.update().where(_KEY).values(requested_at=bindparam("requested_at"), **_TARGET)
-)
-_CONFIRMED: Prepared[Any] = Prepared(select(_d.confirmed_at, _d.user_key).where(_KEY))
-_SET_CONFIRMED: Prepared[Any] = Prepared(
-    deprovisions.update().where(_KEY).values(confirmed_at=bindparam("confirmed_at"))
-)
-_PEOPLE_WITH_ROWS: Prepared[Any] = Prepared(
-    select(_d.person).distinct().where(one_of_params(_d.person))
-)
-_RESET: Prepared[Any] = Prepared(
-    deprovisions.delete().where(
-        (_d.person == bindparam("person")) & (_d.requested_at < bindparam("ts"))
-    )
-)
-_OPEN_OF_SP = Prepared(
-    select(deprovisions).where(
-        (_d.app == bindparam("app"))
-        & (_d.sp_id == bindparam("sp_id"))
-        & (_d.requested_at <= bindparam("ts"))
-    ),
-    DeprovisionRow,
-)
-_OPEN_OF_PERSON = Prepared(
-    select(deprovisions).where(
-        (_d.app == bindparam("app"))
-        & (_d.sp_id.is_(None) & (_d.person == bindparam("person")))
-        & (_d.requested_at <= bindparam("ts"))
-    ),
-    DeprovisionRow,
-)
-_LINKED: Prepared[Any] = Prepared(
-    select(idp_links.c.app).where(
-        (idp_links.c.idp == bindparam("idp"))
-        & (idp_links.c.user_id == bindparam("user_id"))
-        & (idp_links.c.app == bindparam("app"))
-    )
-)
-_RKEY = (
-    (_r.app == bindparam("k_app"))
-    & (_r.sp_id == bindparam("k_sp_id"))
-    & (_r.ts == bindparam("k_ts"))
-    & (_r.source == bindparam("k_source"))
-)
-_REMOVAL: Prepared[Any] = Prepared(select(_r.ts).where(_RKEY))
-_ADD_REMOVAL: Prepared[Any] = Prepared(
-    scim_removals.insert().values(
-        app=bindparam("k_app"),
-        sp_id=bindparam("k_sp_id"),
-        ts=bindparam("k_ts"),
-        source=bindparam("k_source"),
-        applied=bindparam("applied"),
-    )
-)
-_SET_APPLIED: Prepared[Any] = Prepared(
-    scim_removals.update().where(_RKEY).values(applied=bindparam("applied"))
-)
-
-
-def _first_removal(sources: tuple[str, ...]) -> Prepared[Any]:
-    return Prepared(
-        select(func.min(_r.ts)).where(
-            (_r.app == bindparam("app"))
-            & (_r.sp_id == bindparam("sp_id"))
-            & (_r.ts >= bindparam("since"))
-            & _r.applied.is_(True)
-            & one_of(_r.source, sources)
-        )
-    )
-
-
-_FIRST_SCIM = _first_removal(("scim",))
-_FIRST_ANY = _first_removal(("scim", "idp"))
-_people: dict[tuple[int, int], Prepared[PersonRow]] = {}
-
-
-def _removed_people(user_ids: int, keys: int) -> Prepared[PersonRow]:
-    """Removed people with any of `user_ids` ids or `keys` keys, built once per shape."""
-    found = _people.get((user_ids, keys))
-    if found is None:
-        # By (idp, user_id), the primary key: `user_id` alone has no index of its own.
-        clauses: list[ColumnElement[bool]] = [
-            (idp_people.c.idp == str(idp)) & (idp_people.c.user_id == bindparam(f"u{i}"))
-            for i in range(user_ids)
-            for idp in Idp
-        ]
-        clauses += [idp_people.c.user_key == bindparam(f"k{i}") for i in range(keys)]
-        where = or_(*clauses) & one_of(idp_people.c.state, REMOVED_STATES)
-        found = _people[(user_ids, keys)] = Prepared(select(idp_people).where(where), PersonRow)
-    return found
