@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from contract_util import SAMPLE, score_perfectly
 
 from monitor.cli import main
 from monitor.store import SqlStore
-
-SHARED = Path(__file__).parents[2] / "shared"
-SAMPLE = SHARED / "samples" / "basic"
 
 
 def test_sample_scores_perfectly(tmp_path: Path, store: SqlStore, store_url: str) -> None:
@@ -31,20 +27,6 @@ def test_sample_scores_perfectly(tmp_path: Path, store: SqlStore, store_url: str
     ]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
-    scored = subprocess.run(
-        [
-            sys.executable,
-            str(SHARED / "tools" / "score_report.py"),
-            str(SAMPLE / "truth.json"),
-            str(report),
-            "--min-recall",
-            "1.0",
-            "--min-precision",
-            "1.0",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    scored = score_perfectly(SAMPLE / "truth.json", report)
     assert scored.returncode == 0, scored.stdout
     assert "status=1.000" in scored.stdout and "overdue=1.000" in scored.stdout

@@ -8,10 +8,7 @@ does not have.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -20,23 +17,16 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from contract_util import SAMPLE, load_bench, score_perfectly
 
 from monitor.cli import main
 
-SHARED = Path(__file__).parents[3] / "shared"
-SAMPLE = SHARED / "samples" / "basic"
 COPIES = 2
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / "multi_source.py"
-    spec = importlib.util.spec_from_file_location("bench_multi_source", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("multi_source")
 
 
 def _copy_truth(k: int, rewrite: Callable[[bytes], bytes]) -> dict[str, Any]:
@@ -82,19 +72,5 @@ def test_each_copy_reports_the_scenarios_truth(bench: ModuleType, tmp_path: Path
         truth, part = tmp_path / f"truth-{k}.json", tmp_path / f"report-{k}.json"
         truth.write_text(json.dumps(_copy_truth(k, rewrite)))
         part.write_text(json.dumps(_copy_report(report, k)))
-        scored = subprocess.run(
-            [
-                sys.executable,
-                str(SHARED / "tools" / "score_report.py"),
-                str(truth),
-                str(part),
-                "--min-recall",
-                "1.0",
-                "--min-precision",
-                "1.0",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        scored = score_perfectly(truth, part)
         assert scored.returncode == 0, (k, scored.stdout)
