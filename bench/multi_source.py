@@ -2,6 +2,7 @@
 
     python bench/multi_source.py [--copies 10] [--scenario ../shared/samples/basic]
                                  [--database-url postgresql+psycopg://user@host/db]
+                                 [--stage all|none|baseline|parse|classify|replay]
 
 Builds a larger scenario by cloning one (the shared sample by default) `--copies` times: each copy
 is its own tenant, with its own app names, IdP app ids, person ids (GUIDs, Okta ids, Google
@@ -10,9 +11,16 @@ into each other, and the clone's report is the scenario's once per copy
 (`tests/demo/test_bench_multi_source.py` scores each copy against the rewritten truth).
 Then times, in one run:
   baseline   orjson.loads over every input (each line of line files; each page file whole)
+  parse      every source read and parsed by its collector, nothing merged or stored
+  classify   the same, each batch also classified and counted (`monitor.tally.summarize`)
   replay     `scimwatch replay` in-process: parse, classify, correlate, detect, store (a fresh
              SQLite file, or the given database, which must be empty)
-and prints records/s, the ratio, and the replay process's peak memory.
+and prints records/s, each stage's ratio to the baseline, and the process's peak memory.
+`--stage` runs one stage alone, for counting its instructions, which unlike times are the same
+from run to run on a shared machine (subtract a `--stage none` run: start-up and the clone):
+
+    PYTHONHASHSEED=0 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+        .venv/bin/python bench/multi_source.py --copies 2 --stage replay
 """
 
 from __future__ import annotations
@@ -32,9 +40,11 @@ from prometheus_client import CollectorRegistry
 
 from monitor.clock import SystemClock
 from monitor.config import load
+from monitor.events import Idp
 from monitor.ingest import Ingestor
 from monitor.replay import replay
 from monitor.store import SqlStore
+from monitor.tally import summarize
 from monitor.telemetry.metrics import Metrics
 
 HERE = Path(__file__).resolve().parent
@@ -140,6 +150,23 @@ def baseline(config_path: Path) -> tuple[float, int]:
     return time.perf_counter() - started, records
 
 
+def read_all(config_path: Path, *, classify: bool) -> float:
+    """Every source read and parsed by its collector (and, with `classify`, classified and
+    counted), nothing merged, detected or stored: the part of a replay that no change to the
+    detectors can remove."""
+    config = load(config_path)
+    idps = {app.name: Idp(app.idp) if app.idp else None for app in config.apps}
+    started = time.perf_counter()
+    for spec in config.sources:
+        collector = spec.kind.make(spec.config, name=spec.name, base_dir=config.base_dir)
+        collector.restore(None)
+        while (batch := collector.poll(final=True)) is not None:
+            if classify:
+                summarize(batch, app=spec.app, idp=idps.get(spec.app or ""))
+        collector.close()
+    return time.perf_counter() - started
+
+
 def full_replay(config_path: Path, scratch: Path, database_url: str | None = None) -> float:
     config = load(config_path)
     store = SqlStore(database_url or f"sqlite:///{scratch / 'replay.db'}")
@@ -153,6 +180,15 @@ def full_replay(config_path: Path, scratch: Path, database_url: str | None = Non
     return seconds
 
 
+STAGES = ("baseline", "parse", "classify", "replay")
+_LABELS = {
+    "baseline": "baseline orjson.loads",
+    "parse": "read and parse",
+    "classify": "  + classify, count",
+    "replay": "full replay",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=10)
@@ -160,18 +196,33 @@ def main() -> None:
         "--scenario", type=Path, default=HERE.parent.parent / "shared" / "samples" / "basic"
     )
     parser.add_argument("--database-url", help="an empty database to replay into (default SQLite)")
+    parser.add_argument(
+        "--stage",
+        choices=("all", "none", *STAGES),
+        default="all",
+        help="run one stage only, or none (start-up and clone: the part to subtract), to count "
+        "its instructions under valgrind",
+    )
     args = parser.parse_args()
+    wanted = {"all": STAGES, "none": ()}.get(args.stage, (args.stage,))
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         config_path = clone(args.scenario, root, args.copies)
-        base, records = baseline(config_path)
-        seconds = full_replay(config_path, root, args.database_url)
-    print(f"{records} records in {args.copies} copies of {args.scenario.name}")
-    print(f"baseline orjson.loads  {base:8.2f} s  {records / base:12,.0f} records/s")
-    print(
-        f"full replay            {seconds:8.2f} s  {records / seconds:12,.0f} records/s  "
-        f"ratio {base / seconds:.3f}"
-    )
+        # Counting records parses every input: left out of a single stage's instructions.
+        records = baseline(config_path)[1] if args.stage == "all" else 0
+        runs: dict[str, Callable[[], float]] = {
+            "baseline": lambda: baseline(config_path)[0],
+            "parse": lambda: read_all(config_path, classify=False),
+            "classify": lambda: read_all(config_path, classify=True),
+            "replay": lambda: full_replay(config_path, root, args.database_url),
+        }
+        seconds = {stage: runs[stage]() for stage in wanted}
+    print(f"{records or 'the'} records in {args.copies} copies of {args.scenario.name}")
+    base = seconds.get("baseline")
+    for stage, taken in seconds.items():
+        rate = f"  {records / taken:12,.0f} records/s" if records else ""
+        ratio = f"  ratio {base / taken:.3f}" if base and stage != "baseline" else ""
+        print(f"{_LABELS[stage]:22} {taken:8.2f} s{rate}{ratio}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MiB", file=sys.stderr)
 
