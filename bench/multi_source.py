@@ -182,7 +182,10 @@ def read_all(config_path: Path, *, classify: bool) -> float:
     idps = {app.name: Idp(app.idp) if app.idp else None for app in config.apps}
     started = time.perf_counter()
     for spec in config.sources:
-        collector = spec.kind.make(spec.config, name=spec.name, base_dir=config.base_dir)
+        settings = spec.config
+        if getattr(settings, "start_at", None) == "end":  # as a replay: every file whole
+            settings = settings.model_copy(update={"start_at": "beginning"})
+        collector = spec.kind.make(settings, name=spec.name, base_dir=config.base_dir)
         collector.restore(None)
         while (batch := collector.poll(final=True)) is not None:
             if classify:
