@@ -31,6 +31,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -190,6 +191,8 @@ def read_all(config_path: Path, *, classify: bool) -> float:
         while (batch := collector.poll(final=True)) is not None:
             if classify:
                 summarize(batch, app=spec.app, idp=idps.get(spec.app or ""))
+            else:
+                deque(batch.records, maxlen=0)  # line files parse as their records are read
         collector.close()
     return time.perf_counter() - started
 
