@@ -335,6 +335,9 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+SQLITE_CACHE_KIB = 64 * 1024  # page cache per SQLite connection
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     # The driver's own implicit BEGIN is off; `_sqlite_begin` emits the right one.
     dbapi_connection.isolation_level = None
@@ -342,4 +345,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")  # a long batch may hold the write lock
+    # SQLite's default page cache is 2 MiB: past that the state re-reads its pages from the OS
+    # and spills dirty ones to the WAL mid-batch (a 19 MB replay made 121,000 reads and 86,000
+    # writes; 16,000 and 47,000 with this). The memory is per connection, taken as pages are read.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()

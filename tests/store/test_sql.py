@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import inspect
 
 from monitor.events import RequestKey
 from monitor.store import SqlStore, StoreError, normalize_url
+from monitor.store.sql import SQLITE_CACHE_KIB
 from monitor.store.tables import metadata
 
 KEY = RequestKey("billing", "entra", "User", "patch", "ok")
@@ -163,3 +166,15 @@ def test_concurrent_read_then_write_transactions_wait_instead_of_failing(
     assert errors == []
     with store.transaction() as conn:
         assert conn.execute(select(func.count()).select_from(leases)).scalar_one() == 160
+
+
+def test_sqlite_connections_keep_a_large_page_cache_in_wal_mode(tmp_path: Path) -> None:
+    """Every pooled connection gets the pragmas, not only the first one."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        with store.engine.connect() as first, store.engine.connect() as second:
+            for conn in (first, second):
+                assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        store.close()
