@@ -117,7 +117,7 @@ class Deprovisions:
 
     def identity(self, app: str, *, user_id: str | None, user_key: str | None) -> SpRow | None:
         """The SP identity the IdP provisioned for a person: linked by ids, else by name."""
-        rows = self.resources.matching_in((app,), _identity_keys(user_id, user_key))[app]
+        rows = self.resources.match(app, _identity_keys(user_id, user_key))
         linked = [r for r in rows if user_id and user_id in (r.external_id, r.idp_user_id)]
         pool = linked or rows
         if not pool:

@@ -198,11 +198,14 @@ class Resources:
         idp_user_id: str | None = None,
     ) -> list[SpRow]:
         """Users of `app` sharing any of the given keys, by `sp_id` (a stable order for ties)."""
-        keys: Keys = (user_key, email_key, external_id, idp_user_id)
+        return self.match(app, (user_key, email_key, external_id, idp_user_id))
+
+    def match(self, app: str, keys: Keys) -> list[SpRow]:
+        """`matching` with the keys as one tuple (user, email, externalId, IdP id)."""
         known = self._remembered.get(app, keys, self._writes)
         if known is not None:
             return self._fresh(app, known)
-        if not (user_key or email_key or external_id or idp_user_id):
+        if not any(keys):
             return []
         found = self.db.rows(match_stmt(keys, 1), **match_params(keys, (app,)))
         return self._current(app, found, keys)
