@@ -172,14 +172,17 @@ class IdpDetector:
         if before is not None and before.activated_at and event.ts < before.activated_at:
             return  # a removal from an earlier cycle, arriving late
         idp, user_id = str(event.idp), str(event.user_id)
-        linked = self._linked_apps(idp, user_id)
-        apps = sorted(linked | set(self.apps.apps_of(idp)))
-        self._request(event, apps, linked=frozenset(linked))
+        linked = frozenset(self._linked_apps(idp, user_id))
+        self._request(event, self._with_idp_apps(idp, linked), linked=linked)
         if self.activity is not None:
             self.activity.after_idp_removal(normalize_key(event.user_name))
 
     def apps_of_person(self, idp: str, user_id: str) -> list[str]:
-        return sorted(self._linked_apps(idp, user_id) | set(self.apps.apps_of(idp)))
+        return self._with_idp_apps(idp, self._linked_apps(idp, user_id))
+
+    def _with_idp_apps(self, idp: str, linked: Collection[str]) -> list[str]:
+        """The linked apps and every app the IdP provisions, in a stable order."""
+        return sorted({*linked, *self.apps.apps_of(idp)})
 
     def _linked_apps(self, idp: str, user_id: str) -> set[str]:
         linked = self._linked.get((idp, user_id))
