@@ -2,7 +2,9 @@
 
 An export can be either shape (contract section 3): Okta pages are JSON arrays, Graph pages
 `{"value": [...]}`, Google Reports pages `{"items": [...]}`; JSON lines hold one record each.
-A page file is read whole and read again only when it changes; a JSON-lines file is tailed.
+A page file is read again only when it changes; a JSON-lines file is tailed. A page file up to
+`STREAM_BYTES` is parsed whole; a larger one (an export holding months of history) is read a
+range of records per poll (`collectors._page_stream`), so memory does not grow with it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import orjson
 
 from collectors._lines import LineFileCollector
+from collectors._page_stream import RANGE_RECORDS, PageStream, scan_page
 from collectors.base import Batch, CollectorError
 from monitor.events import IdpRecord, Record, Rejected, RejectReason
 
@@ -22,6 +25,7 @@ __all__ = ["RecordsFileCollector", "read_items"]
 
 RecordReader = Callable[[Mapping[str, object]], IdpRecord | Rejected]
 _PAGE_KEYS = ("value", "items")
+STREAM_BYTES = 8 << 20  # parsed, a page takes about seven times its size
 
 
 def _page_records(doc: object) -> list[object] | None:
@@ -39,7 +43,15 @@ def _page_records(doc: object) -> list[object] | None:
 class RecordsFileCollector:
     """Reads IdP records from a page file or a JSON-lines file, whichever the file holds."""
 
-    def __init__(self, *, name: str, path: Path, read: RecordReader) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        path: Path,
+        read: RecordReader,
+        stream_bytes: int = STREAM_BYTES,
+        range_records: int = RANGE_RECORDS,
+    ) -> None:
         self.name = name
         self._path = path
         self._read = read
@@ -47,6 +59,8 @@ class RecordsFileCollector:
         self._mode: str | None = None
         self._seen: str | None = None  # stat stamp of the page last looked at
         self._digest: str | None = None  # content hash of the page last delivered
+        self._stream_bytes, self._range_records = stream_bytes, range_records
+        self._stream: PageStream | None = None  # a large page being delivered
 
     def _parse_line(self, line: bytes) -> Record | Rejected:
         try:
@@ -64,6 +78,7 @@ class RecordsFileCollector:
         digest = checkpoint.get("sha256")
         self._digest = digest if isinstance(digest, str) else None
         self._seen = None
+        self._stream = None  # a batch given but not committed would be lost: start over
         tail = checkpoint.get("tail")
         if self._mode == "lines":
             self._lines.restore(tail if isinstance(tail, Mapping) else None)
@@ -104,8 +119,14 @@ class RecordsFileCollector:
         try:
             stat = os.stat(self._path)
             stamp = f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+            if self._stream is not None:
+                batch = self._continue(stamp)
+                if batch is not None:
+                    return batch
             if stamp == self._seen:
                 return None
+            if stat.st_size > self._stream_bytes:
+                return self._start_stream(stamp)
             data = self._path.read_bytes()
         except FileNotFoundError:
             return None
@@ -132,12 +153,43 @@ class RecordsFileCollector:
         records.sort(key=lambda record: record.ts)  # Google pages are newest first
         return batch
 
+    def _start_stream(self, stamp: str) -> Batch | None:
+        scan, digest = scan_page(self._path, every=self._range_records)
+        self._seen = stamp
+        if digest == self._digest:
+            return None
+        if not scan.ok:
+            self._digest = digest
+            batch = Batch(records=[], checkpoint={"mode": "page", "sha256": digest}, units=1)
+            batch.rejected[RejectReason.INVALID_JSON] += 1
+            batch.examples[RejectReason.INVALID_JSON] = _NOT_A_PAGE
+            return batch
+        self._stream = PageStream(self._path, scan, digest, stamp, self._read_range)
+        return self._continue(stamp)
+
+    def _continue(self, stamp: str) -> Batch | None:
+        """The stream's next batch; at its end (or when the file changed under it) it is
+        dropped, and a changed file is read again from its start."""
+        assert self._stream is not None
+        batch = self._stream.next(stamp)
+        if batch is None or "sha256" in batch.checkpoint:
+            if batch is None:
+                self._seen = None  # changed mid-stream: nothing of the new file delivered yet
+            else:
+                self._digest = str(batch.checkpoint["sha256"])
+            self._stream = None
+        return batch
+
+    def _read_range(self, items: list[object], batch: Batch, records: list[Record]) -> None:
+        read_items(items, self._read, batch, records)
+
     def _collect(self, items: list[object], batch: Batch, records: list[Record]) -> None:
         batch.units = len(items)
         read_items(items, self._read, batch, records)
 
     def close(self) -> None:
         self._lines.close()
+        self._stream = None
 
 
 def read_items(
@@ -159,6 +211,7 @@ def read_items(
 
 
 _NOT_AN_OBJECT = Rejected(RejectReason.UNKNOWN_FORMAT, "not an object")
+_NOT_A_PAGE = "large page file is not a JSON array or an object with a value or items list"
 
 
 def _is_record(doc: object) -> bool:
