@@ -11,7 +11,11 @@ Why this shape (idp-audit-apis.md 3.2-3.4, 3.8, 3.10):
 - A window spans at most `_MAX_WINDOW`, so catching up from an old `since` never holds more
   than that in memory.
 - Rate limits (403 `rateLimitExceeded`/`userRateLimitExceeded`, 429, 503) back off
-  exponentially through `wait_hint()`, keeping the pages read so far; the poller never sleeps.
+  exponentially through `wait_hint()`; the poller never sleeps. The pages read so far are
+  kept, even across the supervisor's `restore` after the failure: starting the window over
+  would spend the quota again on the same pages, and a window longer than the quota allows
+  per pause would never finish. The refused page is asked for again with the same query and
+  page token (Google binds a token to its query); any other failure drops the window.
 - The bearer token goes only into the `Authorization` header; messages carry status and
   Google's error reason.
 """
@@ -57,6 +61,7 @@ class GoogleReportsPoller:
         lag: float = 600.0,
         overlap: float = 300.0,
         max_results: int = 1000,
+        interval: float = 0.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.name = name
@@ -73,16 +78,19 @@ class GoogleReportsPoller:
         self._items: list[object] = []
         self._page_token: str | None = None
         self._size = 0
-        self._pacing = Pacing(clock)
+        self._pacing = Pacing(clock, interval)
         self._failures = 0
+        self._paused = False  # the window in progress stopped on a rate limit
 
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
-        """Resume after the last committed window; a window read halfway is read again."""
+        """Resume after the last committed window. A window read halfway is read again,
+        unless a rate limit interrupted it and it still follows the committed checkpoint."""
         end = _parse((checkpoint or {}).get("end"))
-        if end is not None:
-            self._end = end
+        self._pacing.wake()
+        if self._window is not None and self._paused and end == self._end:
+            return
+        self._end = end  # a window handed out but never committed is not a position
         self._window, self._items, self._page_token, self._size = None, [], None, 0
-        self._pacing.caught_up = False
 
     def wait_hint(self) -> float | None:
         return self._pacing.wait_hint()
@@ -96,6 +104,7 @@ class GoogleReportsPoller:
             if self._window is None:
                 return None
         while True:
+            self._paused = False
             page = self._fetch(*self._window)
             self._failures = 0
             self._items += page
@@ -157,6 +166,7 @@ class GoogleReportsPoller:
     def _rate_limited(self, text: str, response: httpx.Response | None) -> CollectorError:
         """Exponential backoff, or the server's Retry-After when it gives one."""
         self._failures += 1
+        self._paused = True
         wait = min(_BACKOFF_FIRST * 2 ** (self._failures - 1), _BACKOFF_MAX)
         retry_after = response.headers.get("Retry-After") if response is not None else None
         if retry_after is not None and retry_after.isdigit():
@@ -170,7 +180,8 @@ class GoogleReportsPoller:
         items, size = self._items, self._size
         self._window, self._items, self._size = None, [], 0
         self._end = end
-        self._pacing.caught_up = end - start < _MAX_WINDOW  # a capped window: the next one follows
+        if end - start < _MAX_WINDOW:  # a capped window: the next one follows at once
+            self._pacing.rest()
         records: list[Record] = []
         batch = Batch(records=records, checkpoint={"end": _stamp(end)}, units=len(items), size=size)
         read_items(items, self._read, batch, records)

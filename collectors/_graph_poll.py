@@ -8,8 +8,9 @@ Why this shape (idp-audit-apis.md 2.3-2.5, 2.10):
   the overlap catches them, and records seen twice are dropped here while still remembered (in
   memory) and by `id` downstream after a restart.
 - Inside a cycle the `@odata.nextLink` is followed verbatim, one page per poll, so each page is
-  committed with its own checkpoint; a cycle without a next link ends the cycle, and the next
-  poll is skipped once so the supervisor waits its poll interval.
+  committed with its own checkpoint; a page without a next link ends the cycle, and the next
+  cycle starts after the source's `poll_interval_seconds` (`collectors._pacing`): records are
+  written minutes late anyway, and every cycle spends the tenant's shared budget.
 - provisioning filters `activityDateTime` with `gt`, directoryAudits only with `ge` (2.3).
 - Requests draw from the tenant's shared budget (`collectors._graph_auth`); when it is spent
   `poll()` returns None and `wait_hint()` says how long. 429's `Retry-After` pauses the tenant.
@@ -26,6 +27,7 @@ import orjson
 
 from collectors._graph_auth import ClientCredentials, GraphBudget
 from collectors._http import origin
+from collectors._pacing import Pacing
 from collectors._records_file import RecordReader, read_items
 from collectors.base import Batch, CollectorError
 from collectors.scimlog.timestamps import parse_json_ts as parse_timestamp
@@ -56,6 +58,7 @@ class GraphLogPoller:
         since: datetime | None = None,
         overlap: float = 300.0,
         page_size: int = 999,
+        interval: float = 0.0,
     ) -> None:
         self.name = name
         self._base = graph_url.rstrip("/")
@@ -72,7 +75,7 @@ class GraphLogPoller:
         self._next: str | None = None  # nextLink inside the current cycle
         self._seen: dict[str, float] = {}  # id -> time, for records inside the overlap
         self._waiting = False  # the last poll was held back by the budget
-        self._caught_up = False
+        self._pacing = Pacing(clock, interval)  # rests between cycles (429s pause the budget)
 
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
         """Resume after the committed time; a cycle's next link dies with the process."""
@@ -80,15 +83,15 @@ class GraphLogPoller:
         ts = parse_timestamp(raw) if isinstance(raw, str) else None
         self._newest = (ts, raw) if ts is not None and isinstance(raw, str) else None
         self._next = None
-        self._caught_up = False
+        self._pacing.wake()
 
     def wait_hint(self) -> float | None:
-        """Seconds until the budget allows a request; None when only the poll interval applies."""
-        return self._budget.wait() if self._waiting else None
+        """Seconds until the budget allows a request or the rest between cycles ends; None
+        when only the daemon's poll interval applies."""
+        return self._budget.wait() if self._waiting else self._pacing.wait_hint()
 
     def poll(self, *, final: bool = False) -> Batch | None:
-        if self._caught_up:
-            self._caught_up = False
+        if self._pacing.hold(self._clock.now()):
             return None
         bearer = self._credentials.bearer()  # first: a refused token costs no Graph request
         if not self._budget.try_acquire():
@@ -98,7 +101,8 @@ class GraphLogPoller:
         response = self._get(self._next or self._first_url(), bearer)
         items, link = _page(response, self._base)
         self._next = link
-        self._caught_up = link is None and bool(items)
+        if link is None and (items or self._pacing.interval):
+            self._pacing.rest()  # the cycle is over: the next one starts after the rest
         if not items:
             return None
         return self._batch(items, len(response.content))

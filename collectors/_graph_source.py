@@ -2,6 +2,10 @@
 
 Both read the same way, from an exported file (`path`) or live from Graph (`tenant_id` with an
 app registration's client credentials); only the collection and the record kind differ.
+`rate_limit_requests` per `rate_limit_window_seconds` is the tenant's shared request budget;
+when sources of one tenant disagree, all of them keep the strictest combination (the fewest
+requests and the longest window; `collectors._graph_auth.budget_for`), so a second source can
+make the budget tighter but never looser than any source asked for.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import httpx
 from pydantic import AwareDatetime, Field, model_validator
 
 from collectors._config import ExportOrLiveConfig
-from collectors._graph_auth import ClientCredentials, budget_for
+from collectors._graph_auth import DEFAULT_LIMIT, DEFAULT_WINDOW, ClientCredentials, budget_for
 from collectors._graph_poll import GraphLogPoller
 from collectors._idp import record_reader
 from collectors._records_file import RecordsFileCollector
@@ -32,6 +36,9 @@ _LIVE_ONLY = (
     "since",
     "overlap_seconds",
     "page_size",
+    "rate_limit_requests",
+    "rate_limit_window_seconds",
+    "poll_interval_seconds",
 )
 
 
@@ -56,6 +63,21 @@ class GraphSourceConfig(ExportOrLiveConfig):
     )
 
     page_size: int = Field(default=999, ge=1, le=1000, description="Records per page ($top).")
+    rate_limit_requests: int = Field(
+        default=DEFAULT_LIMIT,
+        ge=1,
+        le=1000,
+        description="Graph requests the tenant's sources may send per window, all together.",
+    )
+    rate_limit_window_seconds: float = Field(
+        default=DEFAULT_WINDOW, gt=0, le=3600, description="Length of that window in seconds."
+    )
+    poll_interval_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="Rest after a cycle reached the newest record, before the next cycle.",
+    )
 
     @model_validator(mode="after")
     def _one_mode(self) -> GraphSourceConfig:
@@ -111,7 +133,7 @@ def build_graph_source(
     client = httpx.Client(transport=context.transport, timeout=120.0)
     credentials = ClientCredentials(
         name=name,
-        token_url=f"{config.login_url.rstrip('/')}/{config.tenant_id}/oauth2/v2.0/token",
+        authority=f"{config.login_url.rstrip('/')}/{config.tenant_id}",
         client_id=config.client_id,
         secret=secret,
         client=client,
@@ -122,11 +144,17 @@ def build_graph_source(
         graph_url=config.graph_url,
         collection=collection,
         credentials=credentials,
-        budget=budget_for(config.tenant_id, context.clock),
+        budget=budget_for(
+            config.tenant_id,
+            context.clock,
+            config.rate_limit_requests,
+            config.rate_limit_window_seconds,
+        ),
         client=client,
         read=read,
         clock=context.clock,
         since=config.since,
         overlap=config.overlap_seconds,
         page_size=config.page_size,
+        interval=config.poll_interval_seconds,
     )

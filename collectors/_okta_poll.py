@@ -57,6 +57,7 @@ class OktaLogPoller:
         since: datetime | None = None,
         limit: int = 1000,
         share: float = 0.5,
+        interval: float = 0.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.name = name
@@ -73,13 +74,13 @@ class OktaLogPoller:
             transport=transport, timeout=_TIMEOUT, headers={"Accept": "application/json"}
         )
         self._next: str | None = None
-        self._pacing = Pacing(clock)
+        self._pacing = Pacing(clock, interval)
 
     def restore(self, checkpoint: Mapping[str, object] | None) -> None:
         """Resume from the stored `next` link; the rate-limit state is the server's, so it stays."""
         link = (checkpoint or {}).get("next")
         self._next = link if isinstance(link, str) and origin(link) == self._origin else None
-        self._pacing.caught_up = False
+        self._pacing.wake()
 
     def wait_hint(self) -> float | None:
         return self._pacing.wait_hint()
@@ -94,7 +95,8 @@ class OktaLogPoller:
         link = response.links.get("next", {}).get("url")
         if not link or origin(link) != self._origin:
             raise CollectorError("bad_page", f"{self.name}: response has no usable next link")
-        self._pacing.caught_up = 0 < len(items) < self._limit  # an empty page returns None anyway
+        if len(items) < self._limit and (items or self._pacing.interval):
+            self._pacing.rest()  # a short page is the end of the log for now
         if not items:
             return None  # keep the current next link: nothing to commit with a new one
         self._next = link

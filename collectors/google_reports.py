@@ -36,6 +36,7 @@ _LIVE_ONLY = (
     "lag_seconds",
     "overlap_seconds",
     "max_results",
+    "poll_interval_seconds",
 )
 
 
@@ -60,6 +61,12 @@ class Config(ExportOrLiveConfig):
         default=300, ge=0, description="How much of the previous window is read again."
     )
     max_results: int = Field(default=1000, ge=1, le=1000, description="Activities per page.")
+    poll_interval_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=86400,
+        description="Rest after a window that reached `lag_seconds` behind now, before the next.",
+    )
 
     @model_validator(mode="after")
     def _one_mode(self) -> Config:
@@ -116,6 +123,7 @@ def build(
         lag=config.lag_seconds,
         overlap=config.overlap_seconds,
         max_results=config.max_results,
+        interval=config.poll_interval_seconds,
         transport=context.transport,
     )
 

@@ -37,6 +37,7 @@ _URL_ONLY = (
     "since",
     "limit",
     "rate_limit_share",
+    "poll_interval_seconds",
 )
 _ONE_AUTH = "one of token_env, token_file or client_id with private_key_file must be configured"
 
@@ -67,6 +68,12 @@ class Config(ExportOrLiveConfig):
     limit: int = Field(default=1000, ge=1, le=1000, description="Events per page.")
     rate_limit_share: float = Field(
         default=0.5, gt=0, le=1, description="Share of X-Rate-Limit-Limit this source may use."
+    )
+    poll_interval_seconds: float = Field(
+        default=10,
+        ge=0,
+        le=3600,
+        description="Rest after reaching the end of the log, before asking again.",
     )
 
     @model_validator(mode="after")
@@ -114,6 +121,7 @@ def build(
         since=config.since,
         limit=config.limit,
         share=config.rate_limit_share,
+        interval=config.poll_interval_seconds,
         transport=context.transport,
     )
 

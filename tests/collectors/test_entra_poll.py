@@ -48,6 +48,7 @@ def poller(
         "client_secret_file": "graph.secret",
         "graph_url": FAKE_URL,
         "login_url": FAKE_URL,
+        "poll_interval_seconds": 0,  # every poll asks (tests/collectors/test_poll_interval.py)
         **options,
     }
     config = kind.Config.model_validate(raw)

@@ -57,6 +57,7 @@ def poller(
             "url": ORG,
             "client_id": CLIENT,
             "private_key_file": "okta.pem",
+            "poll_interval_seconds": 0,  # every poll asks
             **options,
         }
     )

@@ -37,7 +37,13 @@ def poller(
 ) -> Collector:
     (tmp_path / "okta.token").write_text(token + "\n")
     config = okta_system_log.Config.model_validate(
-        {"type": "okta_system_log", "url": ORG, "token_file": "okta.token", **options}
+        {
+            "type": "okta_system_log",
+            "url": ORG,
+            "token_file": "okta.token",
+            "poll_interval_seconds": 0,  # every poll asks (tests/collectors/test_poll_interval.py)
+            **options,
+        }
     )
     context = BuildContext(clock=clock, transport=transport)
     return okta_system_log.KIND.make(config, name="okta", base_dir=tmp_path, context=context)

@@ -13,8 +13,12 @@ opaque `after` cursors, a per-minute request budget). Behaviour follows
   by `published` and omit `next` on the last page.
 - `since` + `after`, `limit` outside 0-1000, bad dates and `since` over 180 days ago: 400.
 - `X-Rate-Limit-*` on every response; over the per-window limit: 429 `E0000047`.
-- Scripted faults (`fail_next`): 5xx, a body that is not a JSON array, a concurrent-limit 429;
-  on the token endpoint (`token_fail_next`): "500", "503", or "429" (a spent per-minute limit).
+- Scripted faults (`fail_next`): 5xx, a body that is not a JSON array, a concurrent-limit 429
+  ("concurrent": Limit and Remaining 0), an org-wide-limit 429 ("429": the window's Limit,
+  Remaining 0, Reset at the window's end, as when other clients spent the bucket); on the
+  token endpoint (`token_fail_next`): "500", "503", or "429" (a spent per-minute limit).
+- Every `/api/v1/logs` answer is logged (`answers`: clock time, status, `X-Rate-Limit-Reset`)
+  and every event served counted by `uuid` (`served`), so tests check pacing and duplicates.
 
 Time comes from the injected clock, so tests never sleep.
 """
@@ -28,7 +32,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlencode
 
 import httpx
@@ -43,7 +47,7 @@ from starlette.routing import Route
 
 from monitor.clock import Clock
 
-__all__ = ["FakeOkta", "SyncASGITransport", "event", "utc"]
+__all__ = ["Answer", "FakeOkta", "SyncASGITransport", "event", "utc"]
 
 WINDOW = 60.0  # Okta's limits are per minute
 MAX_SINCE_AGE = 180 * 86400
@@ -97,6 +101,14 @@ def _parse_time(value: str) -> float | None:
     return stamp.timestamp() if stamp.tzinfo else None
 
 
+class Answer(NamedTuple):
+    """One `/api/v1/logs` answer: when (fake clock), its status and its X-Rate-Limit-Reset."""
+
+    at: float
+    status: int
+    reset: float
+
+
 @dataclass
 class FakeOkta:
     """The org's log plus the knobs tests turn; `app` is the ASGI application."""
@@ -117,6 +129,8 @@ class FakeOkta:
     jtis: set[str] = field(default_factory=set)
     token_fail_next: list[str] = field(default_factory=list)  # "500", "503", "429"
     token_requests: int = 0
+    answers: list[Answer] = field(default_factory=list)
+    served: Counter[str] = field(default_factory=Counter)  # uuid -> times sent in a page
 
     def add(self, *items: dict[str, Any]) -> None:
         """Persist events now (in the order given, whatever their `published`)."""
@@ -214,6 +228,12 @@ class FakeOkta:
 
     async def _logs(self, request: Request) -> Response:
         used, headers = self._window()
+        response = self._answer(request, used, headers)
+        reset = float(response.headers["X-Rate-Limit-Reset"])
+        self.answers.append(Answer(self.clock.now(), response.status_code, reset))
+        return response
+
+    def _answer(self, request: Request, used: int, headers: dict[str, str]) -> Response:
         self.seen_auth.append(request.headers.get("authorization", ""))
         self.seen_urls.append(str(request.url))
         if not self._authorized(request.headers.get("authorization", "")):
@@ -222,8 +242,9 @@ class FakeOkta:
             summary = "API call exceeded rate limit due to too many requests."
             return _error(429, "E0000047", summary, headers)
         fault = self.fail_next.pop(0) if self.fail_next else None
-        if fault == "concurrent":
-            headers.update({"X-Rate-Limit-Limit": "0", "X-Rate-Limit-Remaining": "0"})
+        if fault in ("concurrent", "429"):
+            spent = {"X-Rate-Limit-Limit": "0"} if fault == "concurrent" else {}
+            headers.update({**spent, "X-Rate-Limit-Remaining": "0"})
             summary = "API call exceeded rate limit due to too many requests."
             return _error(429, "E0000047", summary, headers)
         if fault == "500":
@@ -292,8 +313,10 @@ class FakeOkta:
         base = str(request.base_url).rstrip("/")
         return f'<{base}/api/v1/logs?{urlencode(query)}>; rel="{rel}"'
 
-    @staticmethod
-    def _json(page: list[dict[str, Any]], headers: dict[str, str], links: list[str]) -> Response:
+    def _json(
+        self, page: list[dict[str, Any]], headers: dict[str, str], links: list[str]
+    ) -> Response:
+        self.served.update(str(item.get("uuid")) for item in page if isinstance(item, dict))
         response = Response(orjson.dumps(page), 200, headers, media_type="application/json")
         for link in links:
             response.headers.append("link", link)

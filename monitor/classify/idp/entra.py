@@ -26,6 +26,10 @@ _OPERATIONS = {
 # provisioningStatusInfo.status -> success. `skipped` (out of scope, nothing to do) and
 # `warning` do not say whether the SP holds the change, so neither confirms nor refutes it.
 _STATUS = {"success": True, "failure": False}
+# A skipped record says the service left the app alone: not that the person has an account
+# there (out-of-scope users are logged as skipped in every cycle), so it is no PROVISION fact,
+# which would link the person to the app and make a later removal expect a deprovision there.
+_SKIPPED = "skipped"
 _ACTIVITIES = {
     "add user": IdpAction.CREATE,
     "disable account": IdpAction.DEACTIVATE,
@@ -43,7 +47,8 @@ _BOOL_WORDS = {"true": True, "false": False}
 
 
 def normalize_provisioning(raw: Mapping[str, object], ts: float, key: str) -> list[IdpEvent]:
-    """One provisioning operation of Entra to an app; records about groups are OTHER events."""
+    """One provisioning operation of Entra to an app; records about groups, and skipped ones,
+    are OTHER events."""
     if not is_mapping(raw):
         return []
     source = mapping(raw, "sourceIdentity")
@@ -54,11 +59,12 @@ def normalize_provisioning(raw: Mapping[str, object], ts: float, key: str) -> li
     identity_type = text(source, "identityType") or "User"
     is_user = identity_type.lower() == "user"
     status = text(status_info, "status")
+    provisioned = is_user and (status is None or status.lower() != _SKIPPED)
     return [
         IdpEvent(
             ts,
             Idp.ENTRA,
-            IdpAction.PROVISION if is_user else IdpAction.OTHER,
+            IdpAction.PROVISION if provisioned else IdpAction.OTHER,
             key,
             user_id=text(source, "id") if is_user else None,
             user_name=text(mapping(source, "details"), "UserPrincipalName") if is_user else None,

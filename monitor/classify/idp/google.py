@@ -74,7 +74,10 @@ def normalize_google(
 
 
 def _params(event: object) -> Params:
-    """Single-valued parameters by name (`value`; multi-valued ones are not needed)."""
+    """The event's own single-valued parameters (`value`) by name. No fact is read from the
+    other kinds (reference 3.3: `multiValue` token scopes, `multiMessageValue` scope data, int
+    and bool values), and the `parameter` lists nested in a message value are never merged in:
+    their names are their own and must not shadow the event's."""
     params = {}
     for param in items(event, "parameters"):
         name, value = text(param, "name"), text(param, "value")
