@@ -1,9 +1,15 @@
 """The alert catalog: the single source of truth for every alert scimwatch raises.
 
-Each entry names the alert, its severity, the templates people read, the runbook, the built-in
-condition that raises it inside the daemon (`alerts.conditions`) and a PromQL expression with a
-`for` duration for teams that alert from Prometheus instead (`deploy/prometheus/`). Templates
-are `str.format` fields over the alert's labels and annotations; a missing field renders empty.
+Each entry names the alert, its severity, the label names it carries, the templates people
+read, the runbook, the built-in condition that raises it inside the daemon (`alerts.conditions`)
+and a PromQL expression with a `for` duration for teams that alert from Prometheus instead
+(`deploy/prometheus/`). Templates are `str.format` fields over the alert's labels and
+annotations; a missing field renders empty.
+
+Labels are declared once here: the conditions must emit exactly these (besides `alertname` and
+`severity`; an empty value is left out, as in Alertmanager), and each expression aggregates
+`by` the declared labels its series carry. `subject` is the one label no series has: it keys a
+per-subject alert (a finding, an overdue deprovision) and is an identity, never a metric label.
 """
 
 from __future__ import annotations
@@ -25,9 +31,34 @@ from monitor.telemetry.state import (
     FINDINGS_OPEN,
 )
 
-__all__ = ["CATALOG", "AlertRule", "render", "rule"]
+__all__ = [
+    "APP",
+    "CATALOG",
+    "COLLECTOR",
+    "RECEIVER",
+    "RUNBOOKS",
+    "RUNBOOKS_URL",
+    "SUBJECT",
+    "AlertRule",
+    "render",
+    "rule",
+]
 
 RUNBOOKS = "docs/runbooks"
+# Where people open the runbooks from a notification or dashboard: an absolute link, because a
+# relative path is not clickable in Slack, PagerDuty or Alertmanager. <AlertName>.md is appended.
+RUNBOOKS_URL = "https://github.com/scimwatch/scimwatch/blob/main/docs/runbooks/"
+
+# Label names an alert carries besides alertname and severity.
+APP = ("app", "idp")
+SUBJECT = (*APP, "subject")  # one alert per finding or overdue deprovision
+COLLECTOR = ("collector",)
+RECEIVER = ("receiver",)
+# Labels of the series the expressions aggregate (monitor/telemetry): the SCIM request counters
+# carry app and idp, the store's gauges (pending, overdue, open findings) only app.
+_SCIM_SERIES = frozenset({"app", "idp"})
+_STATE_SERIES = frozenset({"app"})
+_NOTIFY_SERIES = frozenset({"receiver"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +70,22 @@ class AlertRule:
     condition: str  # the built-in condition in alerts.conditions
     expr: str  # PromQL for the exported rule
     for_: str  # how long `expr` must hold before Prometheus fires
+    labels: tuple[str, ...]  # label names besides alertname and severity
     finding: str | None = None  # the finding type behind it, for finding-driven alerts
 
     @property
     def runbook(self) -> str:
+        """The runbook's path inside the repository."""
         return f"{RUNBOOKS}/{self.name}.md"
+
+    def runbook_url(self, base: str = RUNBOOKS_URL) -> str:
+        """Where notifications and exported rules link: `<base><AlertName>.md`."""
+        return f"{base}{self.name}.md"
+
+
+def _by(labels: tuple[str, ...], series: frozenset[str]) -> str:
+    """`by (...)` over the declared labels the aggregated series carry, in declared order."""
+    return f"by ({', '.join(label for label in labels if label in series)})"
 
 
 def _finding(name: str, kind: str, severity: str, summary: str, description: str) -> AlertRule:
@@ -53,16 +95,21 @@ def _finding(name: str, kind: str, severity: str, summary: str, description: str
         summary=summary,
         description=description,
         condition="finding",
-        expr=f'sum by (app) ({FINDINGS_OPEN}{{type="{kind}"}}) > 0',
+        expr=f'sum {_by(SUBJECT, _STATE_SERIES)} ({FINDINGS_OPEN}{{type="{kind}"}}) > 0',
         for_="0m",
+        labels=SUBJECT,
         finding=kind,
     )
 
 
+_BY_APP_IDP = _by(APP, _SCIM_SERIES)
+
+
 def _ratio(outcome: str) -> str:
+    """The outcome's share of the app's requests, with enough traffic to mean something."""
     return (
-        f'sum by (app, idp) (rate({SCIM_REQUESTS}{{outcome="{outcome}"}}[15m]))'
-        f" / sum by (app, idp) (rate({SCIM_REQUESTS}[15m]))"
+        f'(sum {_BY_APP_IDP} (rate({SCIM_REQUESTS}{{outcome="{outcome}"}}[15m]))'
+        f" / sum {_BY_APP_IDP} (rate({SCIM_REQUESTS}[15m])))"
     )
 
 
@@ -76,9 +123,10 @@ CATALOG: tuple[AlertRule, ...] = (
         "changed permissions). No create, update or deprovision reaches the app until they are "
         "fixed.",
         condition="auth_streak",
-        expr=f'sum by (app, idp) (increase({SCIM_REQUESTS}{{outcome="auth_error"}}[10m])) >= 5 '
-        f'unless sum by (app, idp) (increase({SCIM_REQUESTS}{{outcome="ok"}}[10m])) > 0',
+        expr=f'sum {_BY_APP_IDP} (increase({SCIM_REQUESTS}{{outcome="auth_error"}}[10m])) >= 5 '
+        f'unless sum {_BY_APP_IDP} (increase({SCIM_REQUESTS}{{outcome="ok"}}[10m])) > 0',
         for_="5m",
+        labels=APP,
     ),
     AlertRule(
         name="ScimServerErrors",
@@ -87,9 +135,10 @@ CATALOG: tuple[AlertRule, ...] = (
         description="The app's SCIM endpoint is failing ({errors} of {requests} requests in the "
         "last {window}). IdPs retry, quarantine or drop changes; deprovisions may be delayed.",
         condition="server_errors",
-        expr=f"({_ratio('server_error')}) > 0.05 "
-        f"and sum by (app, idp) (increase({SCIM_REQUESTS}[15m])) >= 20",
+        expr=f"{_ratio('server_error')} > 0.05 "
+        f"and sum {_BY_APP_IDP} (increase({SCIM_REQUESTS}[15m])) >= 20",
         for_="10m",
+        labels=APP,
     ),
     AlertRule(
         name="ScimThrottled",
@@ -98,9 +147,10 @@ CATALOG: tuple[AlertRule, ...] = (
         description="{errors} of {requests} requests in the last {window} were answered 429. "
         "IdPs back off, so changes and deprovisions queue up.",
         condition="throttled",
-        expr=f"({_ratio('throttled')}) > 0.1 "
-        f"and sum by (app, idp) (increase({SCIM_REQUESTS}[15m])) >= 20",
+        expr=f"{_ratio('throttled')} > 0.1 "
+        f"and sum {_BY_APP_IDP} (increase({SCIM_REQUESTS}[15m])) >= 20",
         for_="10m",
+        labels=APP,
     ),
     AlertRule(
         name="DeprovisionOverdue",
@@ -109,8 +159,9 @@ CATALOG: tuple[AlertRule, ...] = (
         description="The deprovision requested at {requested_at} has not been confirmed in {app} "
         "within the SLO ({slo}). The account may still be usable: a zombie account.",
         condition="deprovision_overdue",
-        expr=f"sum by (app) ({DEPROVISIONS_OVERDUE}) > 0",
+        expr=f"sum {_by(SUBJECT, _STATE_SERIES)} ({DEPROVISIONS_OVERDUE}) > 0",
         for_="0m",
+        labels=SUBJECT,
     ),
     _finding(
         "DeprovisionNotApplied",
@@ -167,9 +218,11 @@ CATALOG: tuple[AlertRule, ...] = (
         description="The IdP has changes for {app} but nothing reaches it. Check the IdP's "
         "provisioning job (quarantine, paused integration) and the app's endpoint.",
         condition="stalled",
-        expr=f"sum by (app) ({DEPROVISIONS_PENDING}) > 0 unless sum by (app) "
+        expr=f"sum {_by(APP, _STATE_SERIES)} ({DEPROVISIONS_PENDING}) > 0 "
+        f"unless sum {_by(APP, _STATE_SERIES)} "
         f'(increase({SCIM_REQUESTS}{{outcome="ok"}}[30m])) > 0',
         for_="30m",
+        labels=APP,
     ),
     AlertRule(
         name="MassDeprovisionSpike",
@@ -178,8 +231,9 @@ CATALOG: tuple[AlertRule, ...] = (
         description="Far more users than usual are being disabled or deleted. An unassigned "
         "group, a broken attribute mapping or an import gone wrong can deprovision everyone.",
         condition="mass_deprovision",
-        expr=f"sum by (app, idp) (increase({SCIM_DEPROVISIONS}[15m])) >= 25",
+        expr=f"sum {_BY_APP_IDP} (increase({SCIM_DEPROVISIONS}[15m])) >= 25",
         for_="0m",
+        labels=APP,
     ),
     AlertRule(
         name="CollectorDown",
@@ -188,8 +242,9 @@ CATALOG: tuple[AlertRule, ...] = (
         description="scimwatch cannot read this source; what it would show is not being "
         "watched. Other collectors carry on.",
         condition="collector_down",
-        expr=f"{COLLECTOR_UP} == 0",
+        expr=f"{COLLECTOR_UP} == 0",  # one series per collector: nothing to aggregate
         for_="5m",
+        labels=COLLECTOR,
     ),
     AlertRule(
         name="CollectorBehind",
@@ -200,6 +255,7 @@ CATALOG: tuple[AlertRule, ...] = (
         condition="collector_behind",
         expr=f"{COLLECTOR_LAG} > 3600 unless {COLLECTOR_UP} == 0",
         for_="15m",
+        labels=COLLECTOR,
     ),
     AlertRule(
         name="NotificationsFailing",
@@ -208,8 +264,10 @@ CATALOG: tuple[AlertRule, ...] = (
         description="{pending} notifications are waiting; the oldest since {since}. Alerts are "
         "kept and will be delivered once the receiver recovers.",
         condition="notifications_failing",
-        expr=f'sum by (receiver) (increase({NOTIFICATIONS}{{outcome="failure"}}[15m])) > 0',
+        expr=f"sum {_by(RECEIVER, _NOTIFY_SERIES)} "
+        f'(increase({NOTIFICATIONS}{{outcome="failure"}}[15m])) > 0',
         for_="5m",
+        labels=RECEIVER,
     ),
 )
 

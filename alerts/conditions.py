@@ -1,9 +1,11 @@
 """The built-in conditions: from a `Snapshot` of the store to the alerts that fire now.
 
 Pure functions (the snapshot and thresholds in, `Candidate`s out), one per catalog condition.
-Labels stay low-cardinality where people group and route (alertname, severity, app, idp,
-collector, receiver); per-subject alerts add one `subject` label so each finding or overdue
-deprovision is its own alert inside its (alertname, app) group. Identities go to annotations.
+Each alert carries exactly the labels its catalog entry declares (`AlertRule.labels`, checked
+here, so a condition cannot drift from the catalog, the docs or the exported rules): low
+cardinality where people group and route (app, idp, collector, receiver), plus one `subject`
+label on per-subject alerts so each finding or overdue deprovision is its own alert inside its
+(alertname, app) group. Identities go to annotations.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 
-from alerts.catalog import CATALOG, AlertRule, render
+from alerts.catalog import CATALOG, RUNBOOKS_URL, AlertRule, render
 from alerts.config import Thresholds
 from alerts.snapshot import Snapshot
 from alerts.state import Candidate
 from monitor.detect.quirks import hint
 
-__all__ = ["Context", "evaluate", "human_duration", "iso"]
+__all__ = ["Context", "LabelMismatch", "evaluate", "human_duration", "iso"]
+
+_ACTIVITY = "activity_after_deprovision"
+
+
+class LabelMismatch(ValueError):
+    """A condition emitted labels other than its catalog entry declares: a bug, not data."""
 
 
 class Context:
@@ -29,7 +37,7 @@ class Context:
         thresholds: Thresholds,
         slo_of: Callable[[str], float],
         idp_of: Callable[[str], str],
-        runbook_base: str = "docs/runbooks/",
+        runbook_base: str = RUNBOOKS_URL,
     ) -> None:
         self.thresholds = thresholds
         self.slo_of = slo_of
@@ -70,12 +78,17 @@ def _text(value: object) -> str:
 def _candidate(
     rule: AlertRule, ctx: Context, labels: Mapping[str, str], fields: Mapping[str, str]
 ) -> Candidate:
+    """The alert, with the catalog's labels: empty values are left out, as Alertmanager does."""
+    if set(labels) != set(rule.labels):
+        raise LabelMismatch(
+            f"{rule.name}: condition labels {sorted(labels)} != catalog {sorted(rule.labels)}"
+        )
     full = {"alertname": rule.name, "severity": rule.severity, **labels}
     values = {**fields, **full}
     notes = {
         "summary": render(rule.summary, values),
         "description": render(rule.description, values),
-        "runbook_url": f"{ctx.runbook_base}{rule.name}.md",
+        "runbook_url": rule.runbook_url(ctx.runbook_base),
     }
     notes.update({k: v for k, v in fields.items() if v and k not in notes})
     return Candidate(labels={k: v for k, v in full.items() if v != ""}, annotations=notes)
@@ -85,9 +98,19 @@ def _app_labels(ctx: Context, app: str) -> dict[str, str]:
     return {"app": app, "idp": ctx.idp_of(app) if app else ""}
 
 
+def _quiet(row: Mapping[str, object], snap: Snapshot, ctx: Context) -> bool:
+    """Activity after a deprovision stops once sessions and tokens are revoked, which no log
+    shows: the alert resolves after `activity_quiet_for` without new activity (the finding
+    stays open as the record). Other findings resolve when their subject is mended."""
+    last = row.get("last_at")
+    if row["type"] != _ACTIVITY or not isinstance(last, int | float):
+        return False
+    return snap.now - float(last) >= ctx.thresholds.activity_quiet_for
+
+
 def _findings(rule: AlertRule, snap: Snapshot, ctx: Context) -> Iterator[Candidate]:
     for row in snap.findings:
-        if row["type"] != rule.finding:
+        if row["type"] != rule.finding or _quiet(row, snap, ctx):
             continue
         app = str(row["app"] or "")
         raw = row["fields"] if isinstance(row["fields"], Mapping) else {}

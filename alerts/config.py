@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from alerts.catalog import RUNBOOKS_URL
 from alerts.matchers import Matcher, MatcherError, parse_matcher
 from alerts.notifiers import NOTIFIERS
 
@@ -122,6 +123,10 @@ class Thresholds(_Strict):
     collector_down_for: Duration = 300.0
     collector_behind: Duration = 3600.0
     notifications_failing_for: Duration = 300.0
+    activity_quiet_for: Duration = Field(
+        default=86400.0,
+        description="ActivityAfterDeprovision resolves after this long without new activity.",
+    )
 
 
 def _default_inhibitions() -> list[InhibitRuleConfig]:
@@ -142,8 +147,9 @@ def _default_route() -> RouteConfig:
 class AlertingConfig(_Strict):
     external_url: str = Field(default="", description="Where people open scimwatch.")
     runbook_base_url: str = Field(
-        default="docs/runbooks/",
-        description="Prefix of the runbook links; <AlertName>.md is appended.",
+        default=RUNBOOKS_URL,
+        description="Prefix of the runbook links; <AlertName>.md is appended. Point it at your "
+        "own published copy of docs/runbooks/ to link that instead.",
     )
     evaluation_interval: Duration = 15.0
     lease_ttl: Duration = Field(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +30,7 @@ from alerts.dispatch import Dispatcher, Integration
 from alerts.inhibit import InhibitRule, build_rules, inhibited
 from alerts.notifiers.base import Notifier
 from alerts.route import build_routes
-from alerts.sender import Sender, Transaction
+from alerts.sender import Sender, Timer, Transaction
 from alerts.silences import Silence, expire, expire_resolved, listing
 from alerts.silences import add as add_silence
 from alerts.snapshot import CollectorStatus, read_snapshot
@@ -82,6 +83,7 @@ class AlertEngine:
         collectors: Callable[[], Sequence[CollectorStatus]] = tuple,
         holder: str | None = None,
         tracer: Tracer | None = None,
+        timer: Timer = time.perf_counter,
     ) -> None:
         self.config = config
         self._tracer = tracer or trace.get_tracer(TRACER_NAME)
@@ -107,6 +109,7 @@ class AlertEngine:
             observe=metrics.observe_notification,
             max_interval=config.retry_max_interval,
             tracer=self._tracer,
+            timer=timer,
         )
         metrics.declare_receivers(notifiers)
         for rule in CATALOG:

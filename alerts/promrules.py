@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 from prometheus_client.utils import floatToGoString
 
-from alerts.catalog import CATALOG, AlertRule
-from alerts.config import AlertingConfig, parse_duration
+from alerts.catalog import CATALOG, RUNBOOKS_URL, AlertRule
+from alerts.config import parse_duration
 from alerts.promtext import prom_annotations
 from monitor.config import SloConfig
 from monitor.telemetry.metrics import DEPROVISION_LAG, LAG_BUCKETS, SCIM_REQUESTS
@@ -53,7 +53,7 @@ class Params:
 
     slo_target: float = 0.99
     slo_seconds: float = SloConfig().deprovision_seconds
-    runbook_base_url: str = AlertingConfig().runbook_base_url
+    runbook_base_url: str = RUNBOOKS_URL
 
     def __post_init__(self) -> None:
         if not 0 < self.slo_target < 1:
@@ -160,7 +160,7 @@ def catalog_alert(rule: AlertRule, params: Params) -> dict[str, Any]:
     entry["labels"] = {"severity": rule.severity, "source": SOURCE}
     entry["annotations"] = {
         **prom_annotations(rule),
-        "runbook_url": f"{params.runbook_base_url}{rule.name}.md",
+        "runbook_url": rule.runbook_url(params.runbook_base_url),
     }
     return entry
 
@@ -201,7 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     defaults = Params()
     parser.add_argument("--slo-target", type=float, default=defaults.slo_target)
     parser.add_argument("--slo-seconds", type=float, default=defaults.slo_seconds)
-    parser.add_argument("--runbook-base-url", default=defaults.runbook_base_url)
+    parser.add_argument(
+        "--runbook-base-url",
+        default=defaults.runbook_base_url,
+        help="prefix of every runbook_url, <AlertName>.md appended (default: %(default)s)",
+    )
     parser.add_argument("--check", action="store_true", help="fail if --out is not up to date")
     args = parser.parse_args(argv)
     try:

@@ -32,6 +32,7 @@ log = logging.getLogger("scimwatch.alerts")
 
 Transaction = Callable[[], AbstractContextManager[Connection]]
 Observe = Callable[[str, str, float], None]  # receiver, outcome, seconds
+Timer = Callable[[], float]  # seconds from an arbitrary origin, for attempt durations
 
 
 def backoff(attempts: int, *, cap: float) -> float:
@@ -48,8 +49,10 @@ class Sender:
         observe: Observe,
         max_interval: float = 300.0,
         tracer: Tracer | None = None,
+        timer: Timer = time.perf_counter,
     ) -> None:
         self._tracer = tracer or trace.get_tracer(TRACER_NAME)
+        self._timer = timer  # monotonic in production; tests pass their fake clock's
         self._transaction = transaction
         self._notifiers = notifiers
         self._clock = clock
@@ -94,18 +97,18 @@ class Sender:
                 return True
         with self._transaction() as conn:
             outbox.mark(conn, row.id, state="sending", now=now, attempt=True)
-        started = time.perf_counter()
+        started = self._timer()
         try:
             thread = dict(notifier.notify(notification))
         except NotifyError as err:
-            self._failed(row, err, time.perf_counter() - started, span)
+            self._failed(row, err, self._timer() - started, span)
             return False
         except Exception as err:  # a notifier bug must not stop the others
             log.exception("receiver %s: notifier crashed", row.receiver)
             wrapped = NotifyError(type(err).__name__, reason=Reason.OTHER, recoverable=True)
-            self._failed(row, wrapped, time.perf_counter() - started, span)
+            self._failed(row, wrapped, self._timer() - started, span)
             return False
-        self._observe(row.receiver, "success", time.perf_counter() - started)
+        self._observe(row.receiver, "success", self._timer() - started)
         self._delivered(row, thread, self._clock.now())
         return True
 

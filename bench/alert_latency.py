@@ -7,7 +7,8 @@ the alert pipeline's timers shortened (evaluation 0.2 s, group_wait 0 s, group_i
 poll interval 0.05 s) and the Slack notifier (slack-sdk) pointed at the fake Slack Web API of
 the test suite. Each trial appends two POSTs that create a digital twin of a new userName and
 waits for the first Slack call (post, update or thread reply) that names it. Prints p50, p95
-and max.
+and max of the trials that arrived, and how many did not arrive within `--timeout`: those
+count as failures (named on stderr), and the exit status is 1 when there is any.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,14 +98,35 @@ def _wait_for(slack: FakeSlack, needle: str, seen: int, deadline: float) -> floa
     return None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=40)
-    args = parser.parse_args()
+@dataclass
+class Result:
+    """Seconds per trial that arrived, and the numbers of the trials that did not."""
+
+    latencies: list[float] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+    def percentile(self, q: float) -> float:
+        """Nearest-rank percentile of the arrived trials."""
+        ordered = sorted(self.latencies)
+        return ordered[max(round(q * len(ordered)) - 1, 0)]
+
+    def summary(self) -> str:
+        trials = len(self.latencies) + len(self.failed)
+        failed = f"{len(self.failed)} of {trials} trials failed (no Slack call in time)"
+        if not self.latencies:
+            return failed
+        return (
+            f"{len(self.latencies)} trials: p50 {statistics.median(self.latencies):.3f} s, "
+            f"p95 {self.percentile(0.95):.3f} s, max {max(self.latencies):.3f} s; {failed}"
+        )
+
+
+def run(trials: int, timeout: float) -> Result:
+    """Start the daemon against the fake Slack, time `trials` digital twins, stop it."""
     os.environ["BENCH_SLACK_TOKEN"] = TOKEN
     clock = SystemClock()
     slack = FakeSlack(clock=clock, token=TOKEN)
-    latencies: list[float] = []
+    result = Result()
     with tempfile.TemporaryDirectory() as scratch, serve(slack.app()) as slack_url:
         root = Path(scratch)
         config = load(_config(root, slack_url))
@@ -118,25 +141,33 @@ def main() -> None:
         )
         server.start()
         log = root / "crm.log"
-        for trial in range(args.trials):
-            user = f"twin{trial}@bench.example"
-            seen = len(slack.calls)
-            with log.open("a") as out:
-                started = time.perf_counter()
-                out.write(_line(user, f"a{trial}") + "\n" + _line(user, f"b{trial}") + "\n")
-            arrived = _wait_for(slack, user, seen, started + 30)
-            if arrived is None:
-                print(f"trial {trial}: no Slack call within 30 s", file=sys.stderr)
-                continue
-            latencies.append(arrived - started)
-        stop.set()
-        server.join(15)
-    latencies.sort()
-    p95 = latencies[max(round(0.95 * len(latencies)) - 1, 0)]
-    print(
-        f"{len(latencies)} trials: p50 {statistics.median(latencies):.3f} s, "
-        f"p95 {p95:.3f} s, max {latencies[-1]:.3f} s"
-    )
+        try:
+            for trial in range(trials):
+                user = f"twin{trial}@bench.example"
+                seen = len(slack.calls)
+                with log.open("a") as out:
+                    started = time.perf_counter()
+                    out.write(_line(user, f"a{trial}") + "\n" + _line(user, f"b{trial}") + "\n")
+                arrived = _wait_for(slack, user, seen, started + timeout)
+                if arrived is None:
+                    print(f"trial {trial}: no Slack call within {timeout:g} s", file=sys.stderr)
+                    result.failed.append(trial)
+                else:
+                    result.latencies.append(arrived - started)
+        finally:
+            stop.set()
+            server.join(15)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per trial")
+    args = parser.parse_args(argv)
+    result = run(args.trials, args.timeout)
+    print(result.summary())
+    return 1 if result.failed else 0
 
 
 def _socket() -> socket.socket:
@@ -147,4 +178,4 @@ def _socket() -> socket.socket:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

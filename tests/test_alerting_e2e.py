@@ -8,6 +8,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from fakes.serve import serve
 from prometheus_client import CollectorRegistry
 
 from alerts.catalog import CATALOG
+from alerts.config import Thresholds
 from collectors.base import Batch
 from monitor.app import App
 from monitor.clock import FakeClock
@@ -34,6 +36,8 @@ PD_KEY = "e2e0routing0key0s3cr3t0000000000"
 PAGED = ("ActivityAfterDeprovision", "DeprovisionOverdue")
 ALERT_OF = {rule.finding: rule.name for rule in CATALOG if rule.finding}
 REPORTED = (*ALERT_OF.values(), "DeprovisionOverdue")  # alerts the replay report accounts for
+START = 1_793_750_400.0  # the midnight after the sample's last day (2026-11-04T00:00Z)
+QUIET = Thresholds().activity_quiet_for  # then ActivityAfterDeprovision resolves
 
 
 @dataclass
@@ -115,11 +119,23 @@ def make_app(world: World, config: Config, clock: FakeClock) -> App:
     return App(settings=settings, config=config, clock=clock, registry=CollectorRegistry())
 
 
-def expected_groups(report: dict[str, Any]) -> Counter[tuple[str, str]]:
-    """(alertname, app) -> how many alerts, from the report alone."""
+def _seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def firing(finding: dict[str, Any], now: float) -> bool:
+    """An open finding fires; activity after a deprovision only until a day without any."""
+    if finding["status"] != "open":
+        return False
+    recent = now - _seconds(finding["last_at"]) < QUIET
+    return finding["type"] != "activity_after_deprovision" or recent
+
+
+def expected_groups(report: dict[str, Any], now: float) -> Counter[tuple[str, str]]:
+    """(alertname, app) -> how many alerts at `now`, from the report alone."""
     groups: Counter[tuple[str, str]] = Counter()
     for finding in report["findings"]:
-        if finding["status"] == "open":
+        if firing(finding, now):
             groups[(ALERT_OF[finding["type"]], finding.get("app") or "")] += 1
     for item in report["deprovisions"]:
         if item["status"] == "pending" and item["overdue"]:
@@ -135,7 +151,7 @@ def group_of(message: dict[str, Any]) -> tuple[str, str]:
 
 def test_sample_sends_one_message_per_group_then_updates_and_resolves(world: World) -> None:
     config = write_config(world)
-    clock = FakeClock(start=1_793_923_200.0)  # a day after the sample ends
+    clock = FakeClock(start=START)
     world.slack.clock = clock
     app = make_app(world, config, clock)
     replay(config, ingestor=app.ingestor)
@@ -145,26 +161,10 @@ def test_sample_sends_one_message_per_group_then_updates_and_resolves(world: Wor
     clock.advance(30)
     app.alerting.tick()
 
-    expected = expected_groups(report)
+    expected = expected_groups(report, clock.now())
+    assert {name for name, _ in expected} >= set(PAGED)
     messages = world.slack.top_level("C0ALERTS")
-    shown = Counter(group_of(m) for m in messages)
-    assert set(shown) == set(expected) and set(shown.values()) == {1}
-    for message in messages:
-        text = json.dumps(message["blocks"])
-        name, app_name = group_of(message)
-        assert f"[FIRING:{expected[(name, app_name)]}]" in text
-        if expected[(name, app_name)] > 20:
-            continue  # a message lists 20 alerts and counts the rest
-        for finding in report["findings"]:
-            if finding["status"] != "open":
-                continue
-            if (ALERT_OF[finding["type"]], finding.get("app") or "") == (name, app_name):
-                key = next(
-                    finding[f]
-                    for f in ("user_name", "sp_id", "new_sp_id", "quirk")
-                    if finding.get(f)
-                )
-                assert str(key) in text, (name, app_name, key)
+    check_first_messages(messages, report, expected, clock.now())
     paged = {g for g in expected if g[0] in PAGED}
     assert len(world.pagerduty.incidents) == len(paged) > 0
     assert {(i.triggers, i.resolved) for i in world.pagerduty.incidents.values()} == {(1, 0)}
@@ -182,7 +182,7 @@ def test_sample_sends_one_message_per_group_then_updates_and_resolves(world: Wor
     apply_deprovisions(app, overdue, clock.now())
     clock.advance(300)
     app.alerting.tick()
-    after = expected_groups(app.report())
+    after = expected_groups(app.report(), clock.now())
     changed = {g for g in expected | after if expected[g] != after[g]}
     assert {("DeprovisionOverdue", d["app"]) for d in overdue} <= changed
     updates = world.slack.calls_to("chat.update")
@@ -192,8 +192,51 @@ def test_sample_sends_one_message_per_group_then_updates_and_resolves(world: Wor
         (1, 1 if name == "DeprovisionOverdue" else 0) for name, _ in paged
     )
     assert len(world.slack.calls_to("chat.postMessage")) == len(messages)  # edited, not re-posted
+
+    # The sessions were revoked: no activity after a deprovision for a day. Those alerts
+    # resolve, and with them the last open incidents: every incident paged once, resolved once.
+    clock.advance(QUIET)
+    app.alerting.tick()
+    quiet = expected_groups(app.report(), clock.now())
+    assert not {g for g in quiet if g[0] == "ActivityAfterDeprovision"}
+    assert len(world.pagerduty.incidents) == len(paged)
+    incidents = world.pagerduty.incidents.values()
+    assert [(i.opened, i.triggers, i.resolved) for i in incidents] == [(1, 1, 1)] * len(paged)
+    assert not any(i.open for i in incidents)
+    for message in world.slack.top_level("C0ALERTS"):
+        header = message["blocks"][0]["text"]["text"]
+        resolved = quiet[group_of(message)] == 0
+        assert header.startswith(":white_check_mark: [RESOLVED]") == resolved, header
+    assert len(world.slack.calls_to("chat.postMessage")) == len(messages)
     app.alerting.close()
     app.store.close()
+
+
+def check_first_messages(
+    messages: list[dict[str, Any]],
+    report: dict[str, Any],
+    expected: Counter[tuple[str, str]],
+    now: float,
+) -> None:
+    """One message per expected group, counting its alerts and naming each one's subject."""
+    shown = Counter(group_of(m) for m in messages)
+    assert set(shown) == set(expected) and set(shown.values()) == {1}
+    for message in messages:
+        text = json.dumps(message["blocks"])
+        name, app_name = group_of(message)
+        assert f"[FIRING:{expected[(name, app_name)]}]" in text
+        if expected[(name, app_name)] > 20:
+            continue  # a message lists 20 alerts and counts the rest
+        for finding in report["findings"]:
+            if not firing(finding, now):
+                continue
+            if (ALERT_OF[finding["type"]], finding.get("app") or "") == (name, app_name):
+                key = next(
+                    finding[f]
+                    for f in ("user_name", "sp_id", "new_sp_id", "quirk")
+                    if finding.get(f)
+                )
+                assert str(key) in text, (name, app_name, key)
 
 
 def apply_deprovisions(app: App, overdue: list[dict[str, Any]], now: float) -> None:
@@ -210,11 +253,12 @@ def apply_deprovisions(app: App, overdue: list[dict[str, Any]], now: float) -> N
 
 def test_slack_outage_and_restart_deliver_every_group_exactly_once(world: World) -> None:
     config = write_config(world, group_wait="0s", group_interval="1m")
-    clock = FakeClock(start=1_793_923_200.0)
+    clock = FakeClock(start=START)
     world.slack.clock = clock
     app = make_app(world, config, clock)
     replay(config, ingestor=app.ingestor)
-    expected = expected_groups(app.report())
+    expected = expected_groups(app.report(), clock.now())
+    assert {name for name, _ in expected} >= set(PAGED)
     world.slack.fail(500)
     for _ in range(5):
         app.alerting.tick()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -104,7 +105,7 @@ def test_killed_mid_outage_every_group_arrives_once(
     try:
         wait_for(lambda: len(fake.calls) > before, timeout=60, what="a throttled attempt")
         fake.recover()
-        expected = expected_groups(_report(restarted))  # type: ignore[arg-type]
+        expected = expected_groups(_report(restarted), time.time())
         wait_for(
             lambda: len(fake.top_level("C0ALERTS")) >= len(expected),
             timeout=60,

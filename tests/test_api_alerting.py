@@ -32,7 +32,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     settings = Settings(
         database_url=Secret(f"sqlite:///{root / 'state.db'}"), api_token=Secret(TOKEN)
     )
-    clock = FakeClock(start=1_793_923_200.0)  # a day after the sample ends
+    clock = FakeClock(start=1_793_750_400.0)  # the midnight after the sample's last day
     app = App(settings=settings, config=config, clock=clock, registry=CollectorRegistry())
     replay(config, ingestor=app.ingestor)
     app.alerting.tick()

@@ -17,9 +17,10 @@ from alerts.alert import Alert
 from alerts.notifiers._render import Renderer, group_severity, headline, safe_url, summary, truncate
 from alerts.notifiers.base import Notification
 
-__all__ = ["Block", "fallback", "message", "thread_reply"]
+__all__ = ["EVENT_TYPE", "Block", "fallback", "message", "metadata", "thread_reply"]
 
 Block = dict[str, Any]
+EVENT_TYPE = "scimwatch_notification"
 
 EMOJI = {
     "critical": ":rotating_light:",
@@ -119,3 +120,9 @@ def thread_reply(n: Notification, r: Renderer, max_alerts: int) -> tuple[str, li
     if hidden:
         blocks.append({"type": "context", "elements": [_mrkdwn(f"…and {hidden} more")]})
     return text, blocks
+
+
+def metadata(n: Notification) -> dict[str, Any]:
+    """Slack message metadata naming the notification: the key a reader of the channel
+    deduplicates on, and what `slack`'s `delivered()` looks for after a crash."""
+    return {"event_type": EVENT_TYPE, "event_payload": {"id": n.id, "group_key": n.group_key}}

@@ -12,12 +12,12 @@ up to date in place.
   `conversations.replies` for a thread reply) so a crash between the send and the outbox
   update does not post twice. An update without a reply is idempotent and is simply repeated.
 
-Retries: the pipeline owns them (its backoff runs on the injected clock and honours
-`NotifyError.retry_after`). slack-sdk's `RateLimitErrorRetryHandler` is installed as the issue
-asks, but with `rate_limit_retries` (default 0) attempts: it sleeps for `Retry-After` on the real
-clock inside the worker thread, so the default leaves 429 to the pipeline, surfaced as
-`rateLimited` with Slack's `Retry-After`. The SDK's default connection-error retry is removed: a
-request that reached Slack before the connection dropped would be posted twice.
+Retries: the outbox owns them. A short 429 is cheaper to ride out in place: slack-sdk's
+rate-limit handler, bounded (`_slack_retry`), retries it up to `rate_limit_retries` (2) times
+when Slack asks for at most `rate_limit_max_wait` (5 s); a longer wait would stall the pipeline
+thread, so that 429 surfaces as `rateLimited` with Slack's `Retry-After` for the outbox. The
+SDK's connection-error retry is removed: a request that reached Slack before the connection
+dropped would be posted twice.
 
 Errors (a `SlackApiError` carries Slack's `error` code and the HTTP status): `ratelimited`/429
 -> rateLimited; `invalid_auth`, `not_authed`, `token_revoked`, `token_expired`,
@@ -44,11 +44,11 @@ from pydantic import BaseModel, Field, model_validator
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import RetryHandler
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from alerts.notifiers import _slack_blocks as blocks
 from alerts.notifiers._common import NotifierConfig, retry_after, scrub, secret_from
 from alerts.notifiers._render import Renderer
+from alerts.notifiers._slack_retry import BoundedRateLimitRetry
 from alerts.notifiers.base import (
     Notification,
     NotifierKind,
@@ -60,7 +60,7 @@ from monitor.secret import Secret
 
 __all__ = ["KIND", "Config", "SlackNotifier", "build"]
 
-EVENT_TYPE = "scimwatch_notification"
+EVENT_TYPE = blocks.EVENT_TYPE
 _AUTH = {
     "invalid_auth",
     "not_authed",
@@ -93,10 +93,10 @@ class Config(NotifierConfig):
     )
     max_alerts: int = Field(default=20, ge=1, le=20, description="Alerts shown per message.")
     rate_limit_retries: int = Field(
-        default=0,
-        ge=0,
-        le=3,
-        description="In-SDK retries after a 429 (sleeps Retry-After); 0 leaves it to the pipeline.",
+        default=2, ge=0, le=5, description="In-place retries of a short 429; 0: all to the outbox."
+    )
+    rate_limit_max_wait: float = Field(
+        default=5.0, ge=0, le=30, description="Longest Retry-After (s) waited out in place."
     )
 
     @model_validator(mode="after")
@@ -114,9 +114,13 @@ class SlackNotifier:
         self._token = token
         self._context = context
         self._render = Renderer(mask=config.mask_emails)
-        # Only the rate-limit handler, with the configured count (0: installed but inert).
+        # Only the bounded rate-limit handler: no connection-error retry (see the docstring).
         retries: list[RetryHandler] = [
-            RateLimitErrorRetryHandler(max_retry_count=config.rate_limit_retries)
+            BoundedRateLimitRetry(
+                max_retry_count=config.rate_limit_retries,
+                max_wait=config.rate_limit_max_wait,
+                clock=context.clock,
+            )
         ]
         self._client = WebClient(
             token=token.reveal(),
@@ -172,7 +176,7 @@ class SlackNotifier:
             channel=self._config.channel,
             text=text,
             blocks=body,
-            metadata=_metadata(n),
+            metadata=blocks.metadata(n),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -195,7 +199,7 @@ class SlackNotifier:
             thread_ts=ts,
             text=text,
             blocks=body,
-            metadata=_metadata(n),
+            metadata=blocks.metadata(n),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -282,10 +286,6 @@ def _code(err: SlackApiError) -> str:
     data = err.response.data
     code = data.get("error") if isinstance(data, dict) else None
     return code if isinstance(code, str) and re.fullmatch(r"[a-z_]{1,64}", code) else ""
-
-
-def _metadata(n: Notification) -> dict[str, Any]:
-    return {"event_type": EVENT_TYPE, "event_payload": {"id": n.id, "group_key": n.group_key}}
 
 
 def build(config: BaseModel, context: NotifyContext) -> SlackNotifier:

@@ -1,5 +1,10 @@
 """Slack incoming webhooks (`type: slack_webhook`): the same Block Kit message as `slack`, POSTed
-as `{"text", "blocks"}` to the webhook URL.
+as `{"text", "blocks", "metadata"}` to the webhook URL.
+
+The message metadata is the `slack` notifier's (`event_type: scimwatch_notification`, payload
+`{"id", "group_key"}`): the id is the same on every retry and on the resend after a crash
+between the send and its record, so whatever reads the channel (or a relay in front of it) can
+drop a repeat. Slack itself does not deduplicate incoming-webhook posts.
 
 The URL is itself the credential (anyone holding it can post), so it comes from `url_env` or
 `url_file` like a token and never appears in an error. Incoming webhooks return no message `ts`
@@ -53,7 +58,7 @@ class SlackWebhookNotifier(HttpNotifier[Config]):
             self._client,
             "slack_webhook",
             self._url.reveal(),
-            {"text": text, "blocks": body},
+            {"text": text, "blocks": body, "metadata": blocks.metadata(notification)},
             context=self._context,
             secrets=[self._url],
         )

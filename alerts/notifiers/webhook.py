@@ -1,10 +1,16 @@
 """A generic webhook (`type: webhook`) with Alertmanager's payload (`webhook_config`, version 4),
 so existing Alertmanager receivers (ticketing bridges, `alertmanager2es`, chat relays) work as is:
 
-    {"version": "4", "groupKey", "truncatedAlerts", "status", "receiver", "groupLabels",
-     "commonLabels", "commonAnnotations", "externalURL",
+    {"version": "4", "groupKey", "notificationId", "truncatedAlerts", "status", "receiver",
+     "groupLabels", "commonLabels", "commonAnnotations", "externalURL",
      "alerts": [{"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL",
                  "fingerprint"}]}
+
+One field is scimwatch's own: `notificationId`, also sent as the `Idempotency-Key` header. It
+is the outbox row's id, the same on every retry and on the resend after a crash between the
+send and its record, and new for each later notification of the group: a receiver that keeps
+the ids it has seen (with `groupKey` for context) handles each notification once. Receivers
+that ignore unknown fields, as Alertmanager's do, are unaffected.
 
 Times are RFC 3339; a firing alert's `endsAt` is Go's zero time `0001-01-01T00:00:00Z`, as
 Alertmanager sends it. `max_alerts` (0: all) truncates the list and counts the rest in
@@ -82,6 +88,7 @@ def payload(n: Notification, r: Renderer, max_alerts: int = 0) -> dict[str, Any]
     return {
         "version": "4",
         "groupKey": n.group_key,
+        "notificationId": n.id,
         "truncatedAlerts": len(alerts) - len(shown),
         "status": n.status,
         "receiver": n.receiver,
@@ -105,7 +112,9 @@ class WebhookNotifier(HttpNotifier[Config]):
 
     def notify(self, notification: Notification) -> Mapping[str, str]:
         url = self._url.reveal() if isinstance(self._url, Secret) else self._url
-        headers = {"Authorization": f"Bearer {self._token.reveal()}"} if self._token else {}
+        headers = {"Idempotency-Key": notification.id}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token.reveal()}"
         secrets = [self._token, self._url if isinstance(self._url, Secret) else None]
         body = payload(notification, self._render, self._config.max_alerts)
         post_json(

@@ -174,3 +174,24 @@ def test_notifications_failing_when_stuck_or_given_up() -> None:
         ("NotificationsFailing", "slack"),
         ("NotificationsFailing", "hook"),
     ]
+
+
+def test_activity_after_deprovision_resolves_after_a_quiet_day() -> None:
+    """The finding stays open; its alert fires while activity is recent (`activity_quiet_for`,
+    a day by default). Findings of other types do not age out."""
+
+    def finding(kind: str, subject: str, last_at: float) -> dict[str, object]:
+        fields = {"app": "crm", "user_name": subject, "source": "app_activity"}
+        return {"type": kind, "app": "crm", "subject": subject, "fields": fields,
+                "first_at": last_at - 600, "last_at": last_at, "count": 3}  # fmt: skip
+
+    findings = [
+        finding("activity_after_deprovision", "recent", NOW - 86399),
+        finding("activity_after_deprovision", "quiet", NOW - 86400),
+        finding("digital_twin", "old-twin", NOW - 30 * 86400),
+    ]
+    snap = Snapshot(now=NOW, findings=findings)
+    fired = [(c.labels["alertname"], c.labels["subject"]) for c in _fired(snap)]
+    assert fired == [("DigitalTwin", "old-twin"), ("ActivityAfterDeprovision", "recent")]
+    longer = [c.labels["subject"] for c in _fired(snap, activity_quiet_for="2d")]
+    assert sorted(longer) == ["old-twin", "quiet", "recent"]

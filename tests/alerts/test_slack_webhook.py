@@ -21,6 +21,10 @@ def test_posts_blocks_each_time_and_keeps_no_thread(
     first, second = harness.fake.webhook_posts
     assert first["blocks"][0]["type"] == "header"
     assert second["blocks"][0]["text"]["text"].startswith(":white_check_mark: [RESOLVED]")
+    assert [p["metadata"] for p in (first, second)] == [
+        {"event_type": "scimwatch_notification", "event_payload": {"id": i, "group_key": key}}
+        for i, key in (("n-1", kit.notification().group_key), ("n-2", kit.notification().group_key))
+    ]
     recorded = json.dumps(first, ensure_ascii=False)
     for live in ("<!channel>", "<https://evil", "@everyone"):
         assert live not in recorded

@@ -26,6 +26,7 @@ def test_alertmanager_payload_shape(hook: Any, kit: Kit) -> None:
     assert set(body) == {
         "version",
         "groupKey",
+        "notificationId",
         "truncatedAlerts",
         "status",
         "receiver",
@@ -37,6 +38,7 @@ def test_alertmanager_payload_shape(hook: Any, kit: Kit) -> None:
     }
     assert body["version"] == "4"
     assert body["groupKey"] == n.group_key
+    assert body["notificationId"] == n.id == fake.headers[0]["idempotency-key"]
     assert (body["status"], body["receiver"], body["truncatedAlerts"]) == (
         "firing",
         "team-identity",

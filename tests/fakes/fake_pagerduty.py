@@ -7,9 +7,12 @@
   acknowledge/resolve, and for a trigger `payload.summary` (1-1024 characters),
   `payload.source`, `payload.severity` (`critical`/`error`/`warning`/`info`);
 - `fail(status, count=None, retry_after=None)`: 429 / 5xx until `recover()` or `count` requests;
-- alert bookkeeping as PagerDuty documents it: a trigger opens an alert for its `dedup_key` or adds
-  to the open one; a resolve closes the open alert (and is dropped when none is open); a trigger
-  after a resolve opens a new alert. `incidents[dedup_key]` counts opened, triggers and resolved.
+- alert bookkeeping as PagerDuty documents it for `dedup_key`: a trigger
+  opens an alert for its `dedup_key`, or, while that alert is open, is deduplicated into it (202,
+  a log entry, no new alert and no new page); a resolve closes the open alert and is dropped when
+  none is open; a trigger after a resolve opens a new alert. `incidents[dedup_key]` counts
+  alerts `opened`, trigger events received (`triggers`), those `deduplicated` into an open alert,
+  and `resolved`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Incident:
 
     opened: int = 0
     triggers: int = 0
+    deduplicated: int = 0
     resolved: int = 0
     open: bool = False
     last_payload: dict[str, Any] = field(default_factory=dict)
@@ -124,7 +128,9 @@ class FakePagerDuty:
         if event["event_action"] == "trigger":
             incident.triggers += 1
             incident.last_payload = event["payload"]
-            if not incident.open:
+            if incident.open:
+                incident.deduplicated += 1
+            else:
                 incident.open = True
                 incident.opened += 1
         elif event["event_action"] == "resolve" and incident.open:

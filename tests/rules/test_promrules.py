@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from alerts.catalog import CATALOG, AlertRule
+from alerts.catalog import APP, CATALOG, RUNBOOKS, RUNBOOKS_URL, AlertRule
+from alerts.catalog import rule as catalog_rule
 from alerts.config import parse_duration
-from alerts.promrules import OUT, Params, build, main, render, slo_bucket
+from alerts.promrules import BURN_RUNBOOK, OUT, Params, build, main, render, slo_bucket
 from alerts.promtext import translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,13 +53,15 @@ def test_every_catalog_alert_has_a_rule_with_its_expr_for_and_severity() -> None
 
 
 def test_every_alert_is_annotated_and_links_an_existing_runbook() -> None:
-    for name, rule in _alerts().items():
-        notes = rule["annotations"]
+    for name, entry in _alerts().items():
+        notes = entry["annotations"]
         assert notes["summary"] and notes["description"], name
-        assert rule["labels"]["severity"] in {"critical", "warning", "info"}, name
-        assert rule["labels"]["source"] == "scimwatch", name
-        path, _, anchor = notes["runbook_url"].partition("#")
-        runbook = ROOT / path
+        assert entry["labels"]["severity"] in {"critical", "warning", "info"}, name
+        assert entry["labels"]["source"] == "scimwatch", name
+        page = BURN_RUNBOOK if name.startswith("DeprovisionSlo") else f"{name}.md"
+        assert notes["runbook_url"] == RUNBOOKS_URL + page, name  # <base><AlertName>.md
+        path, _, anchor = page.partition("#")
+        runbook = ROOT / RUNBOOKS / path
         assert runbook.is_file(), f"{name}: {runbook} missing"
         if anchor:
             headings = re.findall(r"^#+ (.+)$", runbook.read_text(encoding="utf-8"), re.M)
@@ -120,9 +123,39 @@ def test_parameters_reach_the_rules() -> None:
 
 
 def test_an_unknown_template_field_is_refused() -> None:
-    rule = AlertRule("X", "warning", "{app} lost {mystery}", "", "finding", "sum by (app) (x)", "")
+    entry = AlertRule(
+        "X", "warning", "{app} lost {mystery}", "", "finding", "sum by (app) (x)", "", APP
+    )
     with pytest.raises(ValueError, match="mystery"):
-        translate(rule.summary, rule)
+        translate(entry.summary, entry)
+
+
+_BY_CLAUSE = re.compile(r"\b(?:by|without)\s*\(([^)]*)\)")
+
+
+def test_expressions_aggregate_only_by_declared_labels() -> None:
+    """Every `by (...)` of a catalog expression lists labels its entry declares, in order, so
+    a Prometheus alert never groups on a label the daemon's alert lacks."""
+    for entry in CATALOG:
+        for clause in _BY_CLAUSE.findall(entry.expr):
+            labels = [label.strip() for label in clause.split(",")]
+            assert labels == [x for x in entry.labels if x in labels], (entry.name, labels)
+
+
+def test_exported_alert_labels_are_declared_in_the_catalog() -> None:
+    """promtool checks the fixtures' expected labels exactly: those of each catalog alert are
+    its declared labels (less `subject`, which no series has) plus severity and source."""
+    seen: dict[str, set[str]] = {}
+    for case in _cases():
+        for check in case.get("alert_rule_test", []):
+            for alert in check.get("exp_alerts") or []:
+                seen.setdefault(check["alertname"], set()).update(alert["exp_labels"])
+    for name, labels in seen.items():
+        if name.startswith("DeprovisionSlo"):
+            continue  # burn-rate alerts: not catalog entries
+        declared = set(catalog_rule(name).labels) - {"subject"}
+        assert labels - {"severity", "source"} <= declared, name
+        assert "severity" in labels and "source" in labels, name
 
 
 def test_promtool_check_rules(promtool: str) -> None:
