@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards._common import COLLECTOR, Query, base, stat_panel, timeseries_panel
+from dashboards._common import (
+    COLLECTOR,
+    COLLECTOR_ONLY,
+    Query,
+    Runbooks,
+    base,
+    stat_panel,
+    timeseries_panel,
+)
 from monitor.telemetry.metrics import (
     ALERTS_FIRING,
     ALERTS_LAST_EVALUATION,
@@ -31,14 +39,15 @@ SOURCE = 'source=~"$collector"'
 
 def build(*, runbooks_url: str) -> Dashboard:
     """Health first (down, stale), then volume and errors, then the vendor API budget."""
+    runbooks = Runbooks(runbooks_url)
     return (
         base(
             UID,
             "scimwatch / Collectors",
             "Source health: polls succeeding, data freshness, errors, volume and the vendor "
             "API rate-limit headroom.",
-            runbooks_url=runbooks_url,
-            variables=("collector",),
+            runbooks=runbooks,
+            variables=COLLECTOR_ONLY,
         )
         .with_panel(
             stat_panel(
@@ -46,6 +55,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "Sources whose last poll failed (or that have not polled yet since startup).",
                 Query(f"sum(1 - {COLLECTOR_UP}{{{COLLECTOR}}})"),
                 red_at=1,
+                links=runbooks.of("CollectorDown"),
             )
         )
         .with_panel(
@@ -55,6 +65,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "grows too, so compare with its usual traffic.",
                 Query(f"max({COLLECTOR_LAG}{{{COLLECTOR}}})"),
                 unit="s",
+                links=runbooks.of("CollectorBehind"),
             )
         )
         .with_panel(
@@ -78,6 +89,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "1 while the source's polls succeed, 0 after a failed poll (retried with "
                 "backoff from 1 s to 60 s).",
                 Query(f"{COLLECTOR_UP}{{{COLLECTOR}}}", "{{collector}}"),
+                links=runbooks.of("CollectorDown"),
             )
         )
         .with_panel(
@@ -87,6 +99,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "scrape time.",
                 Query(f"max by (collector) ({COLLECTOR_LAG}{{{COLLECTOR}}})", "{{collector}}"),
                 unit="s",
+                links=runbooks.of("CollectorBehind"),
             )
         )
         .with_panel(
@@ -192,6 +205,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                     "{{receiver}} {{outcome}}",
                 ),
                 unit="short",
+                links=runbooks.of("NotificationsFailing"),
             )
         )
         .with_panel(

@@ -13,6 +13,7 @@ from dashboards._common import (
     APP_IDP,
     APP_ONLY,
     Query,
+    Runbooks,
     base,
     heatmap_panel,
     stat_panel,
@@ -70,12 +71,13 @@ def _requests(selector: str, by: str) -> str:
 
 def build(*, runbooks_url: str) -> Dashboard:
     """Stats for right now, then lag over time, then the requests behind it."""
+    runbooks = Runbooks(runbooks_url)
     return (
         base(
             UID,
             "scimwatch / Deprovisioning",
             "Deprovision lag, pending and overdue removals, and the deprovision SLO.",
-            runbooks_url=runbooks_url,
+            runbooks=runbooks,
         )
         .with_variable(_slo_variable())
         .with_variable(_objective_variable())
@@ -85,6 +87,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "Deprovisions the IdP requested that no app log has confirmed yet.",
                 Query(f"sum({DEPROVISIONS_PENDING}{{{APP_ONLY}}})"),
                 no_value="0",
+                links=runbooks.of("ProvisioningStalled"),
             )
         )
         .with_panel(
@@ -104,6 +107,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 Query(f"sum({DEPROVISIONS_OVERDUE}{{{APP_ONLY}}})"),
                 red_at=1,
                 no_value="0",
+                links=runbooks.of("DeprovisionOverdue"),
             )
         )
         .with_panel(
@@ -148,6 +152,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "Unconfirmed deprovisions per app, and those older than the app's SLO.",
                 Query(f"sum by (app) ({DEPROVISIONS_PENDING}{{{APP_ONLY}}})", "pending {{app}}"),
                 Query(f"sum by (app) ({DEPROVISIONS_OVERDUE}{{{APP_ONLY}}})", "overdue {{app}}"),
+                links=runbooks.of("DeprovisionOverdue", "ProvisioningStalled"),
             )
         )
         .with_panel(
@@ -165,6 +170,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "a DELETE usually means the account was already gone.",
                 Query(_requests(APP_IDP, "app, idp, outcome"), "{{app}} ({{idp}}) {{outcome}}"),
                 unit="reqps",
+                links=runbooks.of("MassDeprovisionSpike"),
             )
         )
         .build()

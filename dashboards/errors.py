@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards._common import APP_IDP, Query, base, timeseries_panel
+from dashboards._common import APP_IDP, Query, Runbooks, base, timeseries_panel
 from monitor.telemetry.metrics import SCIM_ERRORS, SCIM_QUIRKS, SCIM_REQUESTS, SCIM_RETRY_AFTER
 
 UID = "scimwatch-errors"
@@ -28,13 +28,14 @@ def _retry_after(quantile: float) -> str:
 
 def build(*, runbooks_url: str) -> Dashboard:
     """Errors cut four ways, then throttling, then the IdP-specific shapes apps reject."""
+    runbooks = Runbooks(runbooks_url)
     return (
         base(
             UID,
             "scimwatch / Errors and throttling",
             "SCIM requests answered 4xx/5xx by status, scimType, outcome and IdP; 429s and "
             "Retry-After; IdP-specific request shapes the apps reject.",
-            runbooks_url=runbooks_url,
+            runbooks=runbooks,
         )
         .with_panel(
             timeseries_panel(
@@ -52,6 +53,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "server_error.",
                 Query(_requests('outcome!="ok"', "outcome"), "{{outcome}}"),
                 unit="reqps",
+                links=runbooks.of("ScimAuthFailing", "ScimServerErrors", "ScimThrottled"),
             )
         )
         .with_panel(
@@ -91,6 +93,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "(Entra and Google slow down the whole sync), so provisioning falls behind.",
                 Query(_requests('outcome="throttled"', "app, idp"), "{{app}} ({{idp}})"),
                 unit="reqps",
+                links=runbooks.of("ScimThrottled"),
             )
         )
         .with_panel(
@@ -110,6 +113,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "lacks permissions. Nothing, not even deprovisions, gets through.",
                 Query(_requests('outcome="auth_error"', "app, idp"), "{{app}} ({{idp}})"),
                 unit="reqps",
+                links=runbooks.of("ScimAuthFailing"),
             )
         )
         .with_panel(

@@ -1,15 +1,30 @@
-"""Findings: what the detectors found, open now and opened over time, per type."""
+"""Findings: what the detectors found, open now and opened over time, per type.
+
+The findings metrics carry `app` and `type` but no `idp`, so the IdP variable narrows the app
+variable ("All" included) and every panel filters on the apps. Findings about a person rather
+than an app (IdP session or token use after suspension) have no app: one panel shows those,
+whatever the variables say.
+"""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards._common import APP_ONLY, Query, base, stat_panel, timeseries_panel
+from dashboards._common import (
+    APP_FROM_IDP,
+    APP_ONLY,
+    Query,
+    Runbooks,
+    base,
+    stat_panel,
+    timeseries_panel,
+)
 from monitor.telemetry.metrics import FINDINGS_TOTAL
 from monitor.telemetry.state import FINDINGS_OPEN
 
 UID = "scimwatch-findings"
 RATE = "$__rate_interval"
+NO_APP = 'app=""'  # what an empty label looks like to Prometheus: no `app` label at all
 
 # The finding types (docs/detection.md) and what each means for the people reading the panel.
 TYPES = (
@@ -33,8 +48,8 @@ TYPES = (
     (
         "activity_after_deprovision",
         "Activity after deprovision",
-        "Activity in an app after its deprovision was confirmed, or IdP session/token use after "
-        "the IdP suspended the person (app empty): a session or token survived.",
+        "Activity in an app after its deprovision was confirmed: a session or token survived "
+        "(IdP session or token use after a suspension has no app: see IdP-level findings).",
     ),
     (
         "vendor_quirk_rejected",
@@ -51,12 +66,14 @@ TYPES = (
 
 def build(*, runbooks_url: str) -> Dashboard:
     """One stat per type (open now), then open and opened over time."""
+    runbooks = Runbooks(runbooks_url)
+    kinds = [kind for kind, _title, _meaning in TYPES]
     built = base(
         UID,
         "scimwatch / Findings",
         "Open findings and findings opened, by type and app.",
-        runbooks_url=runbooks_url,
-        variables=("app",),
+        runbooks=runbooks,
+        variables=APP_FROM_IDP,
     )
     for kind, title, meaning in TYPES:
         built = built.with_panel(
@@ -67,14 +84,15 @@ def build(*, runbooks_url: str) -> Dashboard:
                 red_at=1,
                 width=4,
                 no_value="0",
+                links=runbooks.of_findings(kind),
             )
         )
     for kind, title, _ in TYPES:
         built = built.with_panel(
             stat_panel(
                 f"{title}: opened",
-                f"Findings of type {kind} opened over the dashboard's time range (since the "
-                "daemon started, if it restarted within the range).",
+                f"Findings of type {kind} opened in the chosen apps over the dashboard's time "
+                "range (since the daemon started, if it restarted within the range).",
                 Query(f'sum(increase({FINDINGS_TOTAL}{{{APP_ONLY}, type="{kind}"}}[$__range]))'),
                 width=4,
                 no_value="0",
@@ -84,8 +102,9 @@ def build(*, runbooks_url: str) -> Dashboard:
         built.with_panel(
             timeseries_panel(
                 "Open findings by type",
-                'Findings currently open per type (app="" for IdP-level activity findings).',
+                "Findings currently open per type in the chosen apps.",
                 Query(f"sum by (type) ({FINDINGS_OPEN}{{{APP_ONLY}}})", "{{type}}"),
+                links=runbooks.of_findings(*kinds),
             )
         )
         .with_panel(
@@ -93,6 +112,17 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "Open findings by app",
                 "Findings currently open per app and type.",
                 Query(f"sum by (app, type) ({FINDINGS_OPEN}{{{APP_ONLY}}})", "{{app}} {{type}}"),
+                links=runbooks.of_findings(*kinds),
+            )
+        )
+        .with_panel(
+            timeseries_panel(
+                "IdP-level findings",
+                "Open findings about a person rather than an app: session or token use the IdP "
+                "logged after it suspended the person. They have no app, so the app and IdP "
+                "variables do not filter them.",
+                Query(f"sum by (type) ({FINDINGS_OPEN}{{{NO_APP}}})", "{{type}}"),
+                links=runbooks.of_findings(*kinds),
             )
         )
         .with_panel(
@@ -102,7 +132,6 @@ def build(*, runbooks_url: str) -> Dashboard:
                 Query(
                     f"sum by (type) (increase({FINDINGS_TOTAL}{{{APP_ONLY}}}[{RATE}]))", "{{type}}"
                 ),
-                width=24,
             )
         )
         .build()

@@ -8,6 +8,7 @@ from dashboards._common import (
     APP_IDP,
     APP_ONLY,
     Query,
+    Runbooks,
     base,
     stat_panel,
     timeseries_panel,
@@ -37,12 +38,13 @@ def _latency(quantile: float, by: str) -> str:
 
 def build(*, runbooks_url: str) -> Dashboard:
     """The first dashboard to open: the four numbers, then traffic, errors and latency."""
+    runbooks = Runbooks(runbooks_url)
     return (
         base(
             UID,
             "scimwatch / Overview",
             "SCIM provisioning traffic seen in the apps' logs, per app and IdP.",
-            runbooks_url=runbooks_url,
+            runbooks=runbooks,
         )
         .with_panel(
             stat_panel(
@@ -70,6 +72,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 Query(f"sum({DEPROVISIONS_OVERDUE}{{{APP_ONLY}}})"),
                 red_at=1,
                 no_value="0",
+                links=runbooks.of("DeprovisionOverdue"),
             )
         )
         .with_panel(
@@ -96,6 +99,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "not_found, conflict, throttled, client_error, server_error.",
                 Query(_rate(APP_IDP, "outcome"), "{{outcome}}"),
                 unit="reqps",
+                links=runbooks.of("ScimAuthFailing", "ScimServerErrors", "ScimThrottled"),
             )
         )
         .with_panel(

@@ -1,5 +1,6 @@
 """OpenTelemetry: configured by the standard OTEL_* variables; a span per collector poll,
-alert pipeline pass and notification attempt, checked with the SDK's in-memory exporter."""
+ingest batch, detection pass, alert pipeline pass and notification attempt, checked with the
+SDK's in-memory exporter."""
 
 from __future__ import annotations
 
@@ -21,10 +22,16 @@ from starlette.routing import Route
 
 from monitor.app import App
 from monitor.clock import FakeClock
-from monitor.config import parse
+from monitor.config import load, parse
+from monitor.ingest import Ingestor
+from monitor.replay import CHUNK, replay
 from monitor.secret import Secret
 from monitor.settings import Settings
+from monitor.store.sql import SqlStore
+from monitor.telemetry.metrics import DEPROVISION_LAG, FINDINGS_TOTAL, Metrics
 from monitor.telemetry.tracing import TracingError, tracer_provider_from_env
+
+SAMPLE = Path(__file__).parents[2] / "shared" / "samples" / "basic"
 
 
 def _exporters(provider: TracerProvider | None) -> list[type]:
@@ -137,6 +144,11 @@ alerting:
     )
     assert batch.attributes["scimwatch.source"] == "scim_log/crm"
     assert batch.attributes["scimwatch.records"] == 2
+    [detect] = [s for s in spans if s.name == "detect.batch"]  # one pass for the whole batch
+    assert detect.parent is not None and detect.parent.span_id == batch.context.span_id
+    assert detect.attributes["scimwatch.records"] == 2
+    assert detect.attributes["scimwatch.findings.opened"] == 1  # ann@ and ANN@: a digital twin
+    assert detect.attributes["scimwatch.deprovisions.confirmed"] == 0
     passes = [s for s in spans if s.name == "alerts.evaluate"]
     assert len(passes) == 2 and passes[0].attributes["scimwatch.lease_held"] is True
     assert passes[0].attributes["scimwatch.notifications.queued"] >= 1
@@ -150,3 +162,48 @@ alerting:
     assert len(posts) == 2
     for span in spans:  # no identities or secrets in span attributes
         assert "example.com" not in json.dumps(dict(span.attributes or {}))
+
+
+def _total(registry: CollectorRegistry, name: str) -> float:
+    return sum(
+        sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == name
+    )
+
+
+def test_replay_traces_one_detection_pass_per_merged_batch(tmp_path: Path) -> None:
+    """Replay merges every source into chunks: one `ingest.batch` per chunk, one `detect.batch`
+    inside it, whatever the chunk's size; the spans' outcomes add up to what the metrics
+    published."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    config = load(SAMPLE / "scimwatch.yaml")
+    store = SqlStore(f"sqlite:///{tmp_path / 'state.db'}")
+    registry = CollectorRegistry()
+    ingestor = Ingestor(
+        config=config,
+        store=store,
+        metrics=Metrics(registry),
+        clock=FakeClock(start=1_767_225_700.0),
+        tracer=provider.get_tracer("test"),
+    )
+    try:
+        replay(config, ingestor=ingestor)
+    finally:
+        store.close()
+    spans = exporter.get_finished_spans()
+    batches = [s for s in spans if s.name == "ingest.batch"]
+    detects = [s for s in spans if s.name == "detect.batch"]
+    records = [b.attributes["scimwatch.records"] for b in batches]
+    assert len(batches) >= 2 and records[:-1] == [CHUNK] * (len(batches) - 1)  # full chunks
+    assert 0 < records[-1] <= CHUNK
+    assert all(b.parent is None and b.attributes["scimwatch.sources"] > 1 for b in batches)
+    assert [d.parent.span_id for d in detects if d.parent] == [b.context.span_id for b in batches]
+    assert [d.attributes["scimwatch.records"] for d in detects] == records
+    opened = sum(d.attributes["scimwatch.findings.opened"] for d in detects)
+    confirmed = sum(d.attributes["scimwatch.deprovisions.confirmed"] for d in detects)
+    assert opened > 0 and opened == _total(registry, FINDINGS_TOTAL)
+    assert confirmed > 0 and confirmed == _total(registry, DEPROVISION_LAG + "_count")

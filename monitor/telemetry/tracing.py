@@ -9,8 +9,9 @@ spend effort, or log export errors, for a collector nobody runs. Export failures
 to log; they never reach the pipeline.
 
 Spans (attributes in the `scimwatch.` namespace): `collector.poll` per poll of a source,
-`ingest.batch` per committed batch (classification, detection and the commit),
-`alerts.evaluate` per alert pipeline pass and `notification.send` per delivery attempt.
+`ingest.batch` per committed batch (classification, detection and the commit; in a replay, per
+chunk of merged records), `detect.batch` per detection pass inside it (one per batch, never per
+record), `alerts.evaluate` per alert pipeline pass and `notification.send` per delivery attempt.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,18 +57,35 @@ def queries(dashboards: dict[str, dict[str, Any]]) -> list[PanelQuery]:
     ]
 
 
-def variable_values(dashboard: dict[str, Any]) -> dict[str, str]:
-    """Each template variable's value as Grafana would substitute it at its default."""
+Options = Callable[[str], list[str]]  # a label_values(...) query -> the values it lists
+
+
+def variable_values(dashboard: dict[str, Any], options: Options | None = None) -> dict[str, str]:
+    """Each template variable's value as Grafana would substitute it at its default.
+
+    A query variable at "All" is its allValue; without one, Grafana substitutes every option it
+    lists, as a regex `(a|b)`: `options` answers its query (earlier variables substituted, as
+    Grafana resolves chained variables in order). Without `options`, `.*` stands in for them.
+    """
     values = dict(BUILTINS)
     for variable in dashboard.get("templating", {}).get("list", []):
         kind, name = variable["type"], variable["name"]
-        if kind == "query":
+        if kind == "query" and "allValue" in variable:
             values[name] = variable["allValue"]
+        elif kind == "query":
+            listed = options(substitute(variable["query"], values)) if options else None
+            values[name] = ".*" if listed is None else all_of(listed)
         elif kind == "constant":
             values[name] = variable["query"]
         elif kind == "custom":
             values[name] = variable["current"]["value"]
     return values
+
+
+def all_of(listed: list[str]) -> str:
+    """Grafana's "All" of a variable without an allValue, formatted for Prometheus."""
+    escaped = [re.sub(r"([\\^$.|?*+()\[\]{}])", r"\\\1", value) for value in listed]
+    return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
 
 
 def substitute(expr: str, values: dict[str, str]) -> str:
@@ -98,10 +116,25 @@ def all_panels(dashboards: dict[str, dict[str, Any]]) -> list[tuple[str, dict[st
     return [(uid, panel) for uid, dashboard in dashboards.items() for panel in panels(dashboard)]
 
 
+def resolve(
+    dashboards: dict[str, dict[str, Any]], options: Options | None = None
+) -> list[tuple[PanelQuery, str]]:
+    """Every panel query with its dashboard's variables substituted: ready for Prometheus."""
+    values = {uid: variable_values(dashboard, options) for uid, dashboard in dashboards.items()}
+    return [
+        (query, substitute(query.expr, values[query.dashboard])) for query in queries(dashboards)
+    ]
+
+
 @pytest.fixture(scope="session")
 def promql(dashboards: dict[str, dict[str, Any]]) -> list[tuple[PanelQuery, str]]:
-    """Every panel query with its dashboard's variables substituted: ready for Prometheus."""
-    return [
-        (query, substitute(query.expr, variable_values(dashboards[query.dashboard])))
-        for query in queries(dashboards)
-    ]
+    """Every panel query, variables at "All" (`.*` standing in for a listed "All")."""
+    return resolve(dashboards)
+
+
+@pytest.fixture(scope="session")
+def promql_with(
+    dashboards: dict[str, dict[str, Any]],
+) -> Callable[[Options], list[tuple[PanelQuery, str]]]:
+    """`promql`, with each listed "All" resolved by `options` (a live Prometheus)."""
+    return lambda options: resolve(dashboards, options)

@@ -10,13 +10,20 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from alerts.catalog import CATALOG
-from dashboards.build import JSON_DIR, write_all
+from alerts.catalog import CATALOG, RUNBOOKS_URL
+from dashboards.build import JSON_DIR, build_all, render, write_all
 from monitor.store.sql import SqlStore
 from monitor.telemetry.metrics import Metrics
 from monitor.telemetry.state import StateCollector
 
 _NAME = re.compile(r"\bscimwatch_[a-z0-9_]+")
+_USES = re.compile(r"\$\{?(\w+)")
+DOCS = Path(__file__).parents[2] / "docs" / "dashboards.md"
+# Dashboards without the `app` and `idp` variables, and why (docs/dashboards.md says the same).
+NO_APP_IDP = {
+    "scimwatch-collectors": "collector metrics carry only `collector`; a source's name is free "
+    "text and IdP-wide sources have no app, so no PromQL can tie a collector to an app or IdP",
+}
 _SUFFIXES = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count", "_sum")}
 
 
@@ -108,10 +115,90 @@ def test_every_query_substitutes_completely(promql: list[tuple[Any, str]]) -> No
 
 
 def test_every_dashboard_links_the_runbooks(dashboards: dict[str, dict[str, Any]]) -> None:
+    """The folder link is the alerts' own default, so a notification and a dashboard open the
+    same runbook."""
+    assert RUNBOOKS_URL.endswith("/docs/runbooks/")
     for uid, dashboard in dashboards.items():
         urls = [link.get("url", "") for link in dashboard["links"]]
-        assert any(url.rstrip("/").endswith("docs/runbooks") for url in urls), uid
+        assert RUNBOOKS_URL in urls, uid
         assert dashboard["uid"] == uid and "scimwatch" in dashboard["tags"]
+
+
+def test_panel_links_open_a_catalog_alerts_runbook(
+    all_panels: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Which panels link which runbook is tests/rules/test_alert_coverage.py's; here, the form."""
+    names = {rule.name for rule in CATALOG}
+    linked = set()
+    for uid, panel in all_panels:
+        for link in panel.get("links", []):
+            name = link["url"].removeprefix(RUNBOOKS_URL).removesuffix(".md")
+            assert link["url"] == f"{RUNBOOKS_URL}{name}.md" and name in names, (uid, link)
+            assert link["title"] == f"Runbook: {name}" and link["targetBlank"] is True
+            linked.add(name)
+    assert linked == names
+
+
+def test_the_runbooks_url_option_moves_every_link() -> None:
+    mirror = "https://git.example.com/scimwatch/-/blob/main/docs/runbooks"  # no trailing slash
+    for dashboard in build_all(runbooks_url=mirror):
+        text = render(dashboard)
+        assert RUNBOOKS_URL not in text
+        assert f'"url": "{mirror}/"' in text
+        for name in re.findall(r'"title": "Runbook: (\w+)"', text):
+            assert f'"url": "{mirror}/{name}.md"' in text
+
+
+def _variables(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {v["name"]: v for v in dashboard["templating"]["list"]}
+
+
+def test_every_dashboard_has_app_and_idp_variables_or_a_documented_exception(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    for uid, dashboard in dashboards.items():
+        names = set(_variables(dashboard))
+        if uid in NO_APP_IDP:
+            assert not names & {"app", "idp"}, f"{uid} has them now: drop the exception"
+            assert f"`{uid}`" in docs.split("## Variables and links")[1], f"document {uid}"
+        else:
+            assert {"app", "idp"} <= names, uid
+
+
+def test_variables_are_chained_in_order_and_used(
+    dashboards: dict[str, dict[str, Any]], all_panels: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """A variable only narrows another when Grafana resolves it first, and a variable no
+    query reads is a filter that filters nothing."""
+    for uid, dashboard in dashboards.items():
+        seen: set[str] = set()
+        exprs = [t["expr"] for owner, panel in all_panels if owner == uid for t in panel["targets"]]
+        used = {name for expr in exprs for name in _USES.findall(expr)}
+        for name, variable in _variables(dashboard).items():
+            if variable["type"] == "query":
+                refs = set(_USES.findall(variable["query"]))
+                assert refs <= seen, f"{uid}: ${name} reads {refs - seen} before they exist"
+                used |= refs
+            seen.add(name)
+        assert {n for n, v in _variables(dashboard).items() if v["type"] == "query"} <= used, uid
+
+
+def test_an_app_variable_narrowed_by_the_idp_narrows_all_too(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    """With allValue `.*`, "All" apps would ignore the chosen IdP: Grafana substitutes the
+    allValue, not the options. Findings' panels must follow the IdP, so "All" is the options."""
+    chained = []
+    for uid, dashboard in dashboards.items():
+        variables = _variables(dashboard)
+        app = variables.get("app")
+        if app is not None and "$idp" in app["query"]:
+            chained.append(uid)
+            assert "allValue" not in app and app["includeAll"] is True, uid
+            assert list(variables).index("idp") < list(variables).index("app"), uid
+            assert "$app" not in variables["idp"]["query"], uid
+    assert chained == ["scimwatch-findings"]
 
 
 def test_every_catalog_alert_has_its_signal_on_a_dashboard(panel_queries: list[Any]) -> None:

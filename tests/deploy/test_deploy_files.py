@@ -143,9 +143,11 @@ def _kinds() -> dict[str, dict[str, Any]]:
 def test_kubernetes_manifests_have_the_expected_kinds() -> None:
     kinds = _kinds()
     expected = {"Kustomization", "Namespace", "ConfigMap", "Deployment", "Service"}
-    assert set(kinds) >= expected | {"ServiceMonitor"}
+    assert set(kinds) >= expected | {"ServiceMonitor", "PrometheusRule"}
     listed = load(K8S / "kustomization.yaml")["resources"]
     assert all((K8S / name).exists() for name in listed), listed
+    manifests = {path.name for path in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert sorted(listed) == sorted(manifests), "every manifest is applied by kustomize"
     service, monitor = kinds["Service"], kinds["ServiceMonitor"]
     assert (
         monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
@@ -176,22 +178,6 @@ def test_kubernetes_configmap_is_a_valid_scimwatch_config() -> None:
     text = _kinds()["ConfigMap"]["data"]["scimwatch.yaml"]
     config = parse(text, source="configmap.yaml", base_dir=Path("/etc/scimwatch"))
     assert [app.name for app in config.apps] == ["salesforce"]
-
-
-def test_rules_file_wraps_into_a_prometheus_rule() -> None:
-    """The README's wrapping command, applied to the generated rules file."""
-    if not RULES.exists():
-        pytest.skip("deploy/prometheus/scimwatch-rules.yml is not generated yet")
-    readme = (K8S / "README.md").read_text(encoding="utf-8")
-    script = re.search(r"```sh\n(.*?)```", readme, re.S)
-    assert script is not None
-    command = script.group(1).replace("> deploy/kubernetes/prometheusrule.yaml", "")
-    result = subprocess.run(
-        ["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    wrapped = yaml.safe_load(result.stdout)
-    assert wrapped["kind"] == "PrometheusRule"
-    assert wrapped["spec"] == load(RULES)
 
 
 def test_systemd_unit_is_hardened() -> None:
