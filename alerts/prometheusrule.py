@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from alerts._generated import dump_yaml, write_or_check
 from alerts.promrules import OUT as RULES
 
 __all__ = ["LABELS", "OUT", "RulesError", "build", "main", "render"]
@@ -69,8 +70,7 @@ def render(rules: Path = RULES, labels: Mapping[str, str] = LABELS) -> str:
         text = rules.read_text(encoding="utf-8")
     except OSError as err:
         raise RulesError(f"cannot read {rules}: {err.strerror}") from None
-    body = yaml.safe_dump(build(text, labels), sort_keys=False, width=10_000, allow_unicode=True)
-    return _header(rules) + body
+    return _header(rules) + dump_yaml(build(text, labels))
 
 
 def _label(text: str) -> tuple[str, str]:
@@ -98,16 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = render(args.rules, {**LABELS, **dict(args.label)})
     except RulesError as err:
         parser.error(str(err))
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out} is stale: run python -m alerts.prometheusrule", file=sys.stderr)
-            return 1
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(args.out)
-    return 0
+    return write_or_check(args.out, text, check=args.check, command=parser.prog)
 
 
 if __name__ == "__main__":

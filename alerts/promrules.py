@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from prometheus_client.utils import floatToGoString
 
+from alerts._generated import dump_yaml, write_or_check
 from alerts.catalog import CATALOG, RUNBOOKS_URL, AlertRule
 from alerts.config import parse_duration
 from alerts.promtext import prom_annotations
@@ -191,8 +191,7 @@ def _header(params: Params) -> str:
 
 def render(params: Params | None = None) -> str:
     params = params or Params()
-    body = yaml.safe_dump(build(params), sort_keys=False, width=10_000, allow_unicode=True)
-    return _header(params) + body
+    return _header(params) + dump_yaml(build(params))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,16 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         text = render(params)
     except ValueError as err:
         parser.error(str(err))
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out} is stale: run python -m alerts.promrules", file=sys.stderr)
-            return 1
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(args.out)
-    return 0
+    return write_or_check(args.out, text, check=args.check, command=parser.prog)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,17 @@ def config(**route: object) -> AlertingConfig:
     )
 
 
+def team_and_ops(ops_matcher: str) -> AlertingConfig:
+    """Every group to receiver `team` at once (no group wait), except those `ops_matcher`
+    routes to receiver `ops`: two receivers whose notifications a test tells apart."""
+    ops = RouteConfig(receiver="ops", matchers=[ops_matcher])
+    return AlertingConfig(
+        route=RouteConfig(receiver="team", group_wait=0.0, routes=[ops]),
+        receivers=[ReceiverConfig(name="team"), ReceiverConfig(name="ops")],
+        thresholds=Thresholds(),
+    )
+
+
 def engine(
     store: SqlStore,
     clock: FakeClock,

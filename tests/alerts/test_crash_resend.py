@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from alert_kit import config, engine, open_finding, resolve_finding
-from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 
+from alerts.engine import AlertEngine
 from alerts.notifiers import Notification, Notifier
 from alerts.notifiers.pagerduty import dedup_key
 from monitor.clock import FakeClock
@@ -58,30 +58,31 @@ def _rows(store: SqlStore) -> list[tuple[str, str]]:
         return [(r.id, r.group_key) for r in rows]
 
 
+def _process(store: SqlStore, clock: FakeClock, notifier: Notifier) -> AlertEngine:
+    """One process's pipeline (its own metrics registry), sending at once to `notifier`."""
+    return engine(store, clock, {"team": [notifier]}, config(group_wait=0.0, group_interval=60.0))
+
+
 def _crash_then_restart(
     harness: Any, base: str, store: SqlStore, clock: FakeClock, change: Callable[[], None]
 ) -> None:
     """`change` the alerts, let the send crash, restart on the same store and send again."""
-    cfg = config(group_wait=0.0, group_interval=60.0)
-    dying = engine(store, clock, {"team": [CrashAfterSend(harness.build(base))]}, cfg)
+    dying = _process(store, clock, CrashAfterSend(harness.build(base)))
     change()
     clock.advance(LEASE_GONE)  # any earlier engine's lease has run out
     with pytest.raises(Crash):
         dying.tick()
     assert _states(store)[-1] == "sending"
     clock.advance(LEASE_GONE)
-    restarted = engine(
-        store, clock, {"team": [harness.build(base)]}, cfg, registry=CollectorRegistry()
-    )
-    restarted.tick()
+    _process(store, clock, harness.build(base)).tick()
     assert set(_states(store)) == {"sent"}
 
 
-def test_pagerduty_resend_lands_on_the_same_alert(
-    harness_for: MakeHarness, store: SqlStore, clock: FakeClock
-) -> None:
-    harness, base = harness_for("pagerduty")
-    fake = harness.fake
+def _resent_trigger(
+    harness_for: MakeHarness, kind: str, store: SqlStore, clock: FakeClock
+) -> tuple[Any, str]:
+    """The `kind` harness (with its `base`) after a new alert's send crashed and was resent."""
+    harness, base = harness_for(kind)
     _crash_then_restart(
         harness,
         base,
@@ -89,6 +90,14 @@ def test_pagerduty_resend_lands_on_the_same_alert(
         clock,
         lambda: open_finding(store, "digital_twin", "crm", "a", clock.now(), user_name="ann"),
     )
+    return harness, base
+
+
+def test_pagerduty_resend_lands_on_the_same_alert(
+    harness_for: MakeHarness, store: SqlStore, clock: FakeClock
+) -> None:
+    harness, base = _resent_trigger(harness_for, "pagerduty", store, clock)
+    fake = harness.fake
     keys = {e["dedup_key"] for e in fake.events}
     assert [e["event_action"] for e in fake.events] == ["trigger", "trigger"]
     assert len(keys) == 1 and keys == set(fake.incidents)
@@ -113,15 +122,8 @@ def test_pagerduty_resend_lands_on_the_same_alert(
 def test_webhook_resend_carries_the_same_notification_id(
     harness_for: MakeHarness, store: SqlStore, clock: FakeClock
 ) -> None:
-    harness, base = harness_for("webhook")
+    harness, base = _resent_trigger(harness_for, "webhook", store, clock)
     fake = harness.fake
-    _crash_then_restart(
-        harness,
-        base,
-        store,
-        clock,
-        lambda: open_finding(store, "digital_twin", "crm", "a", clock.now(), user_name="ann"),
-    )
     first, again = fake.posts
     assert again == first  # the same payload, the same key
     assert [(first["notificationId"], first["groupKey"])] == _rows(store)
@@ -130,13 +132,7 @@ def test_webhook_resend_carries_the_same_notification_id(
     assert len(seen) == 1  # a receiver deduplicating on the key handles it once
 
     resolve_finding(store, "digital_twin", "crm", "a", clock.now())
-    later = engine(
-        store,
-        clock,
-        {"team": [harness.build(base)]},
-        config(group_wait=0.0, group_interval=60.0),
-        registry=CollectorRegistry(),
-    )
+    later = _process(store, clock, harness.build(base))
     clock.advance(LEASE_GONE)
     later.tick()
     assert fake.posts[-1]["status"] == "resolved"
@@ -146,15 +142,8 @@ def test_webhook_resend_carries_the_same_notification_id(
 def test_slack_webhook_resend_carries_the_same_notification_id(
     harness_for: MakeHarness, store: SqlStore, clock: FakeClock
 ) -> None:
-    harness, base = harness_for("slack_webhook")
+    harness, _ = _resent_trigger(harness_for, "slack_webhook", store, clock)
     fake = harness.fake
-    _crash_then_restart(
-        harness,
-        base,
-        store,
-        clock,
-        lambda: open_finding(store, "digital_twin", "crm", "a", clock.now(), user_name="ann"),
-    )
     first, again = fake.webhook_posts
     assert again == first
     meta = first["metadata"]

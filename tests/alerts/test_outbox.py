@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from alert_kit import Recorder, config, engine, open_finding, resolve_finding, server_error
+from alert_kit import (
+    Recorder,
+    config,
+    engine,
+    open_finding,
+    resolve_finding,
+    server_error,
+    team_and_ops,
+)
 from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 
@@ -90,16 +98,7 @@ def test_permanent_failure_is_recorded_and_raises_notifications_failing(
 ) -> None:
     bad = NotifyError("channel_not_found", reason=Reason.CLIENT_ERROR, recoverable=False)
     team, ops = Recorder(failures=[bad]), Recorder()
-    from alerts.config import AlertingConfig, ReceiverConfig, RouteConfig
-
-    cfg = AlertingConfig(
-        route=RouteConfig(
-            receiver="team",
-            group_wait=0.0,
-            routes=[RouteConfig(receiver="ops", matchers=['alertname="NotificationsFailing"'])],
-        ),
-        receivers=[ReceiverConfig(name="team"), ReceiverConfig(name="ops")],
-    )
+    cfg = team_and_ops('alertname="NotificationsFailing"')
     eng = engine(store, clock, {"team": [team], "ops": [ops]}, cfg)
     open_finding(store, "digital_twin", "crm", "a", clock.now())
     eng.tick()

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from alert_kit import Recorder, config, open_finding, resolve_finding, server_error
+from alert_kit import Recorder, config, open_finding, resolve_finding, server_error, team_and_ops
 from prometheus_client import CollectorRegistry
 
 from alerts.catalog import CATALOG
 from alerts.conditions import Context
-from alerts.config import AlertingConfig, ReceiverConfig, RouteConfig
+from alerts.config import AlertingConfig
 from alerts.engine import AlertEngine
 from alerts.notifiers import Notification, Notifier
 from monitor.clock import FakeClock
@@ -100,14 +100,7 @@ def test_notification_latency_observes_each_attempt_per_receiver(
 ) -> None:
     team = Slow(clock=clock, seconds=2.0, failures=[server_error()])
     ops = Slow(clock=clock, seconds=0.125)
-    cfg = AlertingConfig(
-        route=RouteConfig(
-            receiver="team",
-            group_wait=0.0,
-            routes=[RouteConfig(receiver="ops", matchers=['app="wiki"'])],
-        ),
-        receivers=[ReceiverConfig(name="team"), ReceiverConfig(name="ops")],
-    )
+    cfg = team_and_ops('app="wiki"')
     registry = CollectorRegistry()
     eng = _engine(store, clock, registry, {"team": [team], "ops": [ops]}, cfg)
     sample = registry.get_sample_value

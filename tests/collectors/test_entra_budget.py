@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from collector_kit import fake_graph, graph_poller
 from fakes.fake_graph import FakeGraph, audit, graph_utc, provisioning
 from fakes.fake_okta import SyncASGITransport
 
 from collectors import entra_directory_audit, entra_provisioning_log
 from collectors._graph_auth import GraphBudget, budget_for
-from collectors.base import BuildContext, Collector
+from collectors.base import Collector
 from monitor.clock import FakeClock
 from monitor.config import parse
 from monitor.config_errors import ConfigError
@@ -22,7 +23,7 @@ TENANT = "t-budget"
 
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeGraph:
-    graph = FakeGraph(clock=clock, tenant=TENANT, client_id="c1", secret="budget-secret")
+    graph = fake_graph(clock, TENANT)
     graph.add(
         "provisioning", *[provisioning(f"p{i}", graph_utc(clock.now() - 99 + i)) for i in range(40)]
     )
@@ -33,20 +34,9 @@ def fake(clock: FakeClock) -> FakeGraph:
 
 
 def make(tmp_path: Path, clock: FakeClock, fake: FakeGraph, kind: Any, **options: Any) -> Collector:
-    (tmp_path / "secret").write_text(fake.secret)
-    raw = {
-        "type": kind.KIND.type,
-        "tenant_id": TENANT,
-        "client_id": "c1",
-        "client_secret_file": "secret",
-        "graph_url": "https://graph.test",
-        "login_url": "https://graph.test",
-        "page_size": 2,
-        **options,
-    }
-    context = BuildContext(clock=clock, transport=SyncASGITransport(fake.app))
-    config = kind.Config.model_validate(raw)
-    collector = kind.KIND.make(config, name=kind.KIND.type, base_dir=tmp_path, context=context)
+    transport = SyncASGITransport(fake.app)
+    options |= {"tenant_id": TENANT, "page_size": 2}
+    collector = graph_poller(tmp_path, clock, transport, fake.secret, kind, rested=False, **options)
     collector.restore(None)
     return collector
 

@@ -9,51 +9,31 @@ from typing import Any
 
 import httpx
 import pytest
+from collector_kit import GRAPH_CLIENT, GRAPH_SECRET, fake_graph, graph_poller
 from fakes.fake_graph import FakeGraph, graph_utc, provisioning
 from fakes.fake_okta import SyncASGITransport
 
-from collectors import CollectorError, entra_provisioning_log
-from collectors._graph_auth import budget_for
-from collectors.base import BuildContext, Collector
+from collectors import CollectorError
+from collectors.base import Collector
 from monitor.clock import FakeClock
 
-SECRET = "s3cr3t~Msal.Client_do-not-leak"
-TENANT = "contoso.onmicrosoft.com"
-CLIENT = "365401e1-2c0d-4990-b174-f48844df4fba"
-URL = "https://graph.test"
+TENANT = "contoso.onmicrosoft.com"  # a tenant named by its domain, not its id
 
 
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeGraph:
-    graph = FakeGraph(clock=clock, tenant=TENANT, client_id=CLIENT, secret=SECRET)
+    graph = fake_graph(clock, TENANT)
     graph.add("provisioning", provisioning("p0", graph_utc(clock.now() - 60)))
     return graph
 
 
 def make(
-    tmp_path: Path,
-    clock: FakeClock,
-    transport: httpx.BaseTransport,
-    *,
-    secret: str = SECRET,
-    tenant: str = TENANT,
+    tmp_path: Path, clock: FakeClock, transport: httpx.BaseTransport, **options: Any
 ) -> Collector:
-    (tmp_path / "graph.secret").write_text(secret)
-    kind = entra_provisioning_log
-    config = kind.Config.model_validate(
-        {
-            "type": kind.KIND.type,
-            "tenant_id": tenant,
-            "client_id": CLIENT,
-            "client_secret_file": "graph.secret",
-            "graph_url": URL,
-            "login_url": URL,
-            "poll_interval_seconds": 0,  # every poll asks: these tests count requests
-        }
-    )
-    context = BuildContext(clock=clock, transport=transport)
-    collector = kind.KIND.make(config, name="entra", base_dir=tmp_path, context=context)
-    clock.advance(budget_for(tenant, clock).wait())  # a new budget starts as if used up
+    """A restored provisioning-log poller of TENANT that asks on every poll (these tests count
+    requests); `options` may give another `secret` or `tenant_id`."""
+    options = {"tenant_id": TENANT, "poll_interval_seconds": 0, **options}
+    collector = graph_poller(tmp_path, clock, transport, name="entra", **options)
     collector.restore(None)
     return collector
 
@@ -85,7 +65,7 @@ def test_discovery_once_then_tokens_renewed_on_the_injected_clock(
     assert collector.poll() is None  # caught up: the cycle ended, no request
     assert fake.discoveries == 1 and len(fake.token_forms) == 1
     form = {key: values[0] for key, values in fake.token_forms[0].items()}
-    assert form["grant_type"] == "client_credentials" and form["client_id"] == CLIENT
+    assert form["grant_type"] == "client_credentials" and form["client_id"] == GRAPH_CLIENT
     assert form["scope"] == "https://graph.microsoft.com/.default"
     first = set(fake.tokens)
     clock.advance(3599 - 300 - 1)  # still before the renewal margin
@@ -141,7 +121,7 @@ def test_wrong_secret_and_unknown_tenant_are_auth_errors(
         "auth",
         "entra: token: HTTP 401 invalid_client AADSTS7000215",
     )
-    lost = make(tmp_path, clock, transport, tenant="nowhere.example")
+    lost = make(tmp_path, clock, transport, tenant_id="nowhere.example")
     error = poll_error(lost)
     assert error.reason == "auth"
     assert str(error) == "entra: token: OpenID discovery: HTTP 400 invalid_tenant AADSTS90002"
@@ -191,12 +171,12 @@ def test_msal_logs_neither_the_secret_nor_the_token(
     texts: list[Any] = [collector.poll(), collector.poll()]  # a batch, then caught up
     clock.advance(3599)
     texts.append(collector.poll())  # a second token
-    texts.append(poll_error(make(tmp_path, clock, transport, secret=SECRET + "x")))
+    texts.append(poll_error(make(tmp_path, clock, transport, secret=GRAPH_SECRET + "x")))
     fake.token_faults.append("503")
     texts.append(poll_error(make(tmp_path, clock, transport)))
     msal_lines = [r.getMessage() for r in caplog.records if r.name.startswith("msal")]
     assert any("access_token" in line for line in msal_lines)  # msal did log its token event
     assert len(fake.tokens) == 2
     everything = caplog.text + "\n".join(map(repr, texts))
-    for secret in (SECRET, *fake.tokens):
+    for secret in (GRAPH_SECRET, *fake.tokens):
         assert secret not in everything

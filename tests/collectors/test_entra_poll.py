@@ -4,60 +4,38 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from collector_kit import (
+    GRAPH_CLIENT,
+    GRAPH_SECRET,
+    fake_graph,
+    graph_poller,
+)
 from fakes.fake_graph import FakeGraph, audit, graph_utc, provisioning
 from fakes.fake_okta import SyncASGITransport
 
-from collectors import CollectorError, entra_directory_audit, entra_provisioning_log
-from collectors._graph_auth import GraphBudget, budget_for
-from collectors.base import Batch, BuildContext, Collector
+from collectors import CollectorError, entra_directory_audit
+from collectors._graph_auth import GraphBudget
+from collectors.base import Batch, Collector
 from monitor.clock import FakeClock
 from monitor.config import parse
 from monitor.config_errors import ConfigError
 from monitor.events import IdpRecord
 
-SECRET = "s3cr3t~Graph.Client_do-not-leak"
-TENANT = "7584ba9c-dd91-4745-9b7e-b4de9da3be7b"
-CLIENT = "365401e1-2c0d-4990-b174-f48844df4fba"
-FAKE_URL = "https://graph.test"
-
 
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeGraph:
-    return FakeGraph(clock=clock, tenant=TENANT, client_id=CLIENT, secret=SECRET)
+    return fake_graph(clock)
 
 
-def poller(
-    tmp_path: Path,
-    clock: FakeClock,
-    transport: httpx.BaseTransport,
-    secret: str = SECRET,
-    kind: Any = entra_provisioning_log,
-    **options: Any,
-) -> Collector:
-    (tmp_path / "graph.secret").write_text(secret + "\n")
-    raw = {
-        "type": kind.KIND.type,
-        "tenant_id": TENANT,
-        "client_id": CLIENT,
-        "client_secret_file": "graph.secret",
-        "graph_url": FAKE_URL,
-        "login_url": FAKE_URL,
-        "poll_interval_seconds": 0,  # every poll asks (tests/collectors/test_poll_interval.py)
-        **options,
-    }
-    config = kind.Config.model_validate(raw)
-    context = BuildContext(clock=clock, transport=transport)
-    collector = kind.KIND.make(config, name=kind.KIND.type, base_dir=tmp_path, context=context)
-    clock.advance(
-        budget_for(TENANT, clock).wait()
-    )  # a new process starts as if the window was used
-    return collector
+# every poll asks (tests/collectors/test_poll_interval.py)
+poller = partial(graph_poller, poll_interval_seconds=0)
 
 
 def records(count: int, clock: FakeClock, start: int = 0, age: float = 600) -> list[dict[str, Any]]:
@@ -165,7 +143,7 @@ def test_token_is_cached_and_refreshed_before_expiry(
         clock.advance(60)
     assert len(fake.token_forms) == 1
     form = fake.token_forms[0]
-    assert form["grant_type"] == ["client_credentials"] and form["client_id"] == [CLIENT]
+    assert form["grant_type"] == ["client_credentials"] and form["client_id"] == [GRAPH_CLIENT]
     assert form["scope"] == ["https://graph.microsoft.com/.default"]
     clock.advance(3599 - 300 - 6 * 60 + 1)  # just inside the refresh margin
     collector.poll()
@@ -270,7 +248,7 @@ def test_the_secret_never_appears_in_errors_logs_or_checkpoints(
     caplog.set_level(logging.DEBUG)
     fake.add("provisioning", *records(5, clock))
     seen: list[str] = []
-    for secret in (SECRET, SECRET + "x"):
+    for secret in (GRAPH_SECRET, GRAPH_SECRET + "x"):
         transport = SyncASGITransport(fake.app)
         collector = poller(tmp_path, clock, transport, secret=secret, page_size=1)
         collector.restore(None)
@@ -283,12 +261,12 @@ def test_the_secret_never_appears_in_errors_logs_or_checkpoints(
             except CollectorError as err:
                 seen += [str(err), repr(err), repr(err.__cause__), repr(err.__context__)]
             clock.advance(collector.wait_hint() or 1.0)  # type: ignore[attr-defined]
-    assert [SECRET] in [form["client_secret"] for form in fake.token_forms]  # really sent...
+    assert [GRAPH_SECRET] in [form["client_secret"] for form in fake.token_forms]  # really sent...
     assert any("AADSTS7000215" in text for text in seen)
     tokens = list(fake.tokens)
-    assert all(SECRET not in text for text in seen)  # ...and never echoed, nor the token
+    assert all(GRAPH_SECRET not in text for text in seen)  # ...and never echoed, nor the token
     assert all(token not in text for token in tokens for text in seen)
-    assert SECRET not in caplog.text
+    assert GRAPH_SECRET not in caplog.text
 
 
 LIVE = "tenant_id: t1, client_id: c1"

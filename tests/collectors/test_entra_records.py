@@ -8,17 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
+from collector_kit import fake_graph, graph_poller
 from fakes.fake_graph import FakeGraph, audit, graph_utc, provisioning, scim_error
 from fakes.fake_okta import SyncASGITransport
 
 from collectors import entra_directory_audit, entra_provisioning_log
-from collectors._graph_auth import budget_for
-from collectors.base import BuildContext, Collector
+from collectors.base import Collector
 from monitor.classify.idp import normalize
 from monitor.clock import FakeClock
 from monitor.events import IdpAction, IdpEvent, IdpRecord
 
-SECRET = "records-secret"
 TENANT = "t-records"
 OID = "8b2e60d1-0f4c-4c55-a0b7-2d9e41c7f6aa"
 APP = "5a1f7d2c-93e4-4b0a-8d6f-c1e2b3a4d5e6"
@@ -26,24 +25,12 @@ APP = "5a1f7d2c-93e4-4b0a-8d6f-c1e2b3a4d5e6"
 
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeGraph:
-    return FakeGraph(clock=clock, tenant=TENANT, client_id="c1", secret=SECRET)
+    return fake_graph(clock, TENANT)
 
 
 def make(tmp_path: Path, clock: FakeClock, transport: httpx.BaseTransport, kind: Any) -> Collector:
-    (tmp_path / "secret").write_text(SECRET)
-    raw = {
-        "type": kind.KIND.type,
-        "tenant_id": TENANT,
-        "client_id": "c1",
-        "client_secret_file": "secret",
-        "graph_url": "https://graph.test",
-        "login_url": "https://graph.test",
-        "poll_interval_seconds": 0,  # every poll asks
-    }
-    context = BuildContext(clock=clock, transport=transport)
-    config = kind.Config.model_validate(raw)
-    collector = kind.KIND.make(config, name=kind.KIND.type, base_dir=tmp_path, context=context)
-    clock.advance(budget_for(TENANT, clock).wait())
+    options = {"tenant_id": TENANT, "poll_interval_seconds": 0}  # every poll asks
+    collector = graph_poller(tmp_path, clock, transport, kind=kind, **options)
     collector.restore(None)
     return collector
 

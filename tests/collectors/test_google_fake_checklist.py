@@ -4,62 +4,43 @@ through the real poller: per-application visibility lag, the application named i
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
+from collector_kit import drain, fake_google, google_config, google_poller, service_key
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.fake_google import REFERENCE_LAG, TOKEN_AUD, FakeGoogle, activity, token_activity
+from fakes.fake_google import REFERENCE_LAG, FakeGoogle, activity, token_activity
 from fakes.fake_okta import SyncASGITransport, utc
 
-from collectors import CollectorError, google_reports
-from collectors.base import Batch, BuildContext, Collector
+from collectors import CollectorError
+from collectors.base import Batch, Collector
 from monitor.classify.idp import normalize
 from monitor.clock import FakeClock
 from monitor.events import IdpAction, IdpRecord
 
-SA = "scimwatch@proj.iam.gserviceaccount.com"
-ADMIN = "it-admin@example.com"
 LIST = "https://admin.googleapis.com/admin/reports/v1/activity/users/all/applications/"
 
 
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)  # throwaway
+    return service_key()
 
 
 @pytest.fixture
 def fake(clock: FakeClock, key: rsa.RSAPrivateKey) -> FakeGoogle:
-    return FakeGoogle(clock=clock, public_key=key.public_key(), client_email=SA, subject=ADMIN)
+    return fake_google(clock, key)
 
 
 def poller(
     tmp_path: Path, fake: FakeGoogle, key: rsa.RSAPrivateKey, application: str, **options: Any
 ) -> Collector:
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    info = {"type": "service_account", "private_key_id": "k1", "private_key": pem}
-    info |= {"client_email": SA, "client_id": "1", "token_uri": TOKEN_AUD}
-    (tmp_path / "sa.json").write_text(json.dumps(info))
-    fields = {"type": "google_reports", "application": application, "credentials_file": "sa.json"}
-    config = google_reports.Config.model_validate({**fields, "subject": ADMIN, **options})
-    context = BuildContext(clock=fake.clock, transport=SyncASGITransport(fake.app))
-    collector = google_reports.KIND.make(config, name="g", base_dir=tmp_path, context=context)
+    config = google_config(application, **options)
+    transport = SyncASGITransport(fake.app)
+    collector = google_poller(tmp_path, fake.clock, transport, key, config, name="g")
     collector.restore(None)
     return collector
-
-
-def drain(collector: Collector) -> list[Batch]:
-    batches = []
-    while (batch := collector.poll()) is not None:
-        batches.append(batch)
-    return batches
 
 
 def records(batches: list[Batch]) -> list[IdpRecord]:

@@ -9,34 +9,19 @@ and waits what `wait_hint()` says, as `SourceWorker.run` does, on the injected c
 
 from __future__ import annotations
 
-import json
-import threading
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from collector_kit import ADMIN, Daemon, fake_google, service_key, write_service_account
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.fake_google import TOKEN_AUD, FakeGoogle, activity
-from fakes.fake_okta import SyncASGITransport, utc
-from prometheus_client import CollectorRegistry
+from fakes.fake_google import FakeGoogle, activity
+from fakes.fake_okta import utc
 
-from collectors.base import Batch, BuildContext
 from monitor.clock import FakeClock
-from monitor.config import SourceSpec, parse
-from monitor.events import IdpRecord
-from monitor.ingest import Ingestor
-from monitor.store import SqlStore
-from monitor.supervisor import SourceWorker
-from monitor.telemetry.metrics import Metrics
-from monitor.telemetry.summary import BatchSummary
 
-SA = "scimwatch@proj.iam.gserviceaccount.com"
-ADMIN = "it-admin@example.com"
 STORM = 60
 PAGE = 5
 POLL = 300.0
@@ -44,67 +29,12 @@ LAG, OVERLAP = 600, 300  # the source's defaults
 FIRST_BACKOFF, MAX_BACKOFF = 10.0, 600.0  # the documented backoff (configuration.md)
 
 
-class Recorder(Ingestor):
-    """The real ingest pipeline, remembering the keys of every batch it committed."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.keys: list[str] = []
-
-    def ingest(self, source: SourceSpec, batch: Batch) -> BatchSummary:
-        summary = super().ingest(source, batch)
-        self.keys += [r.key for r in batch.records if isinstance(r, IdpRecord)]
-        return summary
-
-
-class Daemon:
+def daemon_of(tmp_path: Path, clock: FakeClock, fake: FakeGoogle, key: rsa.RSAPrivateKey) -> Daemon:
     """One Google Reports source under a SourceWorker, as `scimwatch run` builds it."""
-
-    def __init__(self, tmp_path: Path, clock: FakeClock, fake: FakeGoogle, key: Any) -> None:
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        info = {"type": "service_account", "private_key_id": "k1", "private_key": pem}
-        info |= {"client_email": SA, "client_id": "1", "token_uri": TOKEN_AUD}
-        (tmp_path / "sa.json").write_text(json.dumps(info))
-        config = parse(
-            "apps: [{name: hr}]\nsources: [{type: google_reports, application: admin,"
-            f" credentials_file: sa.json, subject: {ADMIN}, max_results: {PAGE}}}]\n",
-            source="x.yaml",
-            base_dir=tmp_path,
-        )
-        self.spec = config.sources[0]
-        context = BuildContext(clock=clock, transport=SyncASGITransport(fake.app))
-        collector = self.spec.kind.make(
-            self.spec.config, name=self.spec.name, base_dir=tmp_path, context=context
-        )
-        self.store = SqlStore(f"sqlite:///{tmp_path / 'scimwatch.db'}")
-        self.metrics = Metrics(CollectorRegistry())
-        self.ingestor = Recorder(config=config, store=self.store, metrics=self.metrics, clock=clock)
-        self.worker = SourceWorker(
-            spec=self.spec,
-            collector=collector,
-            ingestor=self.ingestor,
-            store=self.store,
-            metrics=self.metrics,
-            clock=clock,
-            stop=threading.Event(),
-            poll_interval=POLL,
-        )
-        self.clock = clock
-
-    def run_until(self, done: Callable[[], bool], steps: int = 5000) -> None:
-        """`SourceWorker.run` on the fake clock: step, then wait what the step asked for."""
-        for _ in range(steps):
-            if done():
-                return
-            self.clock.advance(self.worker.step())
-        raise AssertionError("the source never got there")
-
-    def sample(self, name: str, **labels: str) -> float | None:
-        return self.metrics.registry.get_sample_value(name, {"collector": self.spec.name, **labels})
+    write_service_account(tmp_path, key)
+    source = "{type: google_reports, application: admin, credentials_file: sa.json,"
+    source += f" subject: {ADMIN}, max_results: {PAGE}}}"
+    return Daemon(tmp_path, clock, fake.app, source, POLL)
 
 
 def seconds(stamp: str) -> float:
@@ -115,8 +45,8 @@ def seconds(stamp: str) -> float:
 def test_a_long_throttling_storm_backs_off_to_the_cap_and_loses_nothing(
     fault: str, clock: FakeClock, tmp_path: Path
 ) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # throwaway
-    fake = FakeGoogle(clock=clock, public_key=key.public_key(), client_email=SA, subject=ADMIN)
+    key = service_key()
+    fake = fake_google(clock, key)
     now = clock.now()
     # 40 activities already visible, then one every 15 minutes for the next 12 hours: each
     # shows up on the fake two minutes (admin's lag) after its time, during and after the storm
@@ -124,7 +54,7 @@ def test_a_long_throttling_storm_backs_off_to_the_cap_and_loses_nothing(
     fake.add(*(activity(utc(t), str(-7_000_000 - i)) for i, t in enumerate(times)))
     keys = {f"{utc(t)}/{-7_000_000 - i}": t for i, t in enumerate(times)}
     fake.fail_next += ["", ""] + [fault] * STORM  # two pages of the first window, then the storm
-    daemon = Daemon(tmp_path, clock, fake, key)
+    daemon = daemon_of(tmp_path, clock, fake, key)
     daemon.run_until(lambda: set(daemon.ingestor.keys) == set(keys))
 
     queries, sent = fake.seen_queries, fake.seen_at
@@ -156,12 +86,12 @@ def test_a_window_longer_than_the_quota_allows_still_finishes(
 ) -> None:
     """Three requests a minute and a window of eight pages: each pause resumes on the refused
     page. Starting the window over after each pause would read pages one to three forever."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # throwaway
-    fake = FakeGoogle(clock=clock, public_key=key.public_key(), client_email=SA, subject=ADMIN)
+    key = service_key()
+    fake = fake_google(clock, key)
     fake.quota_per_minute = 3
     times = [clock.now() - 3000 + 50 * i for i in range(40)]
     fake.add(*(activity(utc(t), str(i)) for i, t in enumerate(times)))
-    daemon = Daemon(tmp_path, clock, fake, key)
+    daemon = daemon_of(tmp_path, clock, fake, key)
     daemon.run_until(lambda: bool(daemon.ingestor.keys), steps=200)
 
     assert sorted(daemon.ingestor.keys) == sorted(f"{utc(t)}/{i}" for i, t in enumerate(times))

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
+from collector_kit import SA, drain, fake_google, google_config, google_poller, pem, service_key
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fakes.fake_google import TOKEN_AUD, FakeGoogle, activity
 from fakes.fake_okta import SyncASGITransport, utc
@@ -22,39 +22,15 @@ from monitor.config_errors import ConfigError
 from monitor.events import IdpRecord
 from monitor.secret import SecretError
 
-SA = "scimwatch@proj.iam.gserviceaccount.com"
-ADMIN = "it-admin@example.com"
-
 
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)  # throwaway
+    return service_key()
 
 
 @pytest.fixture
 def fake(clock: FakeClock, key: rsa.RSAPrivateKey) -> FakeGoogle:
-    return FakeGoogle(clock=clock, public_key=key.public_key(), client_email=SA, subject=ADMIN)
-
-
-def pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-def write_key(tmp_path: Path, key: rsa.RSAPrivateKey) -> None:
-    info = {
-        "type": "service_account",
-        "project_id": "proj",
-        "private_key_id": "abc123",
-        "private_key": pem(key),
-        "client_email": SA,
-        "client_id": "1234567890",
-        "token_uri": TOKEN_AUD,
-    }
-    (tmp_path / "sa.json").write_text(json.dumps(info))
+    return fake_google(clock, key)
 
 
 def poller(
@@ -64,25 +40,14 @@ def poller(
     key: rsa.RSAPrivateKey,
     **options: Any,
 ) -> Collector:
-    write_key(tmp_path, key)
-    fields: dict[str, object] = {"type": "google_reports", "application": "admin"}
-    fields["credentials_file"] = "sa.json"
-    fields["poll_interval_seconds"] = 0  # every poll asks (tests/collectors/test_poll_interval.py)
-    config = google_reports.Config.model_validate({**fields, "subject": ADMIN, **options})
-    context = BuildContext(clock=clock, transport=transport)
-    return google_reports.KIND.make(config, name="google", base_dir=tmp_path, context=context)
+    # every poll asks (tests/collectors/test_poll_interval.py)
+    config = google_config(poll_interval_seconds=0, **options)
+    return google_poller(tmp_path, clock, transport, key, config)
 
 
 def activities(clock: FakeClock, ages: range, prefix: str = "q") -> list[dict[str, Any]]:
     """One activity per age (seconds before now); qualifiers are int64 strings, some negative."""
     return [activity(utc(clock.now() - age), f"-{prefix}{age}") for age in ages]
-
-
-def drain(collector: Collector) -> list[Batch]:
-    batches = []
-    while (batch := collector.poll()) is not None:
-        batches.append(batch)
-    return batches
 
 
 def keys(batches: list[Batch]) -> list[str]:
@@ -349,13 +314,9 @@ def test_an_unreadable_key_file_names_the_file_not_the_key(
     broken = {"type": "service_account", "client_email": SA, "token_uri": TOKEN_AUD}
     broken["private_key"] = pem(key)[:200]  # truncated: cannot be loaded
     (tmp_path / "sa.json").write_text(json.dumps(broken))
-    config = google_reports.Config.model_validate(
-        {"type": "google_reports", "application": "admin", "credentials_file": "sa.json"}
-        | {"subject": ADMIN}
-    )
     with pytest.raises(SecretError) as caught:
         google_reports.KIND.make(
-            config, name="g", base_dir=tmp_path, context=BuildContext(clock=clock)
+            google_config(), name="g", base_dir=tmp_path, context=BuildContext(clock=clock)
         )
     assert "source g:" in str(caught.value) and broken["private_key"][40:80] not in str(
         caught.value

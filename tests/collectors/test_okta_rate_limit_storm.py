@@ -10,24 +10,14 @@ restores the poller from the committed checkpoint and waits what `wait_hint()` s
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.fake_okta import WINDOW, FakeOkta, SyncASGITransport, event, utc
-from prometheus_client import CollectorRegistry
+from collector_kit import Daemon
+from fakes.fake_okta import WINDOW, FakeOkta, event, utc
 
-from collectors.base import Batch, BuildContext
 from monitor.clock import FakeClock
-from monitor.config import SourceSpec, parse
-from monitor.events import IdpRecord
-from monitor.ingest import Ingestor
-from monitor.store import SqlStore
-from monitor.supervisor import SourceWorker
-from monitor.telemetry.metrics import Metrics
-from monitor.telemetry.summary import BatchSummary
 
 TOKEN = "00storm-t0ken"
 ORG = "https://acme.okta.com"
@@ -37,60 +27,12 @@ STORM = 60
 POLL = 30.0
 
 
-class Recorder(Ingestor):
-    """The real ingest pipeline, remembering the keys of every batch it committed."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.keys: list[str] = []
-
-    def ingest(self, source: SourceSpec, batch: Batch) -> BatchSummary:
-        summary = super().ingest(source, batch)
-        self.keys += [r.key for r in batch.records if isinstance(r, IdpRecord)]
-        return summary
-
-
-class Daemon:
+def daemon_of(tmp_path: Path, clock: FakeClock, fake: FakeOkta, share: float) -> Daemon:
     """One Okta source under a SourceWorker, as `scimwatch run` builds it."""
-
-    def __init__(self, tmp_path: Path, clock: FakeClock, fake: FakeOkta, share: float) -> None:
-        (tmp_path / "okta.token").write_text(TOKEN)
-        config = parse(
-            "apps: [{name: hr}]\nsources: [{type: okta_system_log, url: '" + ORG + "',"
-            f" token_file: okta.token, limit: {PAGE}, rate_limit_share: {share}}}]\n",
-            source="x.yaml",
-            base_dir=tmp_path,
-        )
-        self.spec = config.sources[0]
-        context = BuildContext(clock=clock, transport=SyncASGITransport(fake.app))
-        collector = self.spec.kind.make(
-            self.spec.config, name=self.spec.name, base_dir=tmp_path, context=context
-        )
-        self.store = SqlStore(f"sqlite:///{tmp_path / 'scimwatch.db'}")
-        self.metrics = Metrics(CollectorRegistry())
-        self.ingestor = Recorder(config=config, store=self.store, metrics=self.metrics, clock=clock)
-        self.worker = SourceWorker(
-            spec=self.spec,
-            collector=collector,
-            ingestor=self.ingestor,
-            store=self.store,
-            metrics=self.metrics,
-            clock=clock,
-            stop=threading.Event(),
-            poll_interval=POLL,
-        )
-        self.clock = clock
-
-    def run_until(self, done: Callable[[], bool], steps: int = 5000) -> None:
-        """`SourceWorker.run` on the fake clock: step, then wait what the step asked for."""
-        for _ in range(steps):
-            if done():
-                return
-            self.clock.advance(self.worker.step())
-        raise AssertionError("the source never got there")
-
-    def sample(self, name: str, **labels: str) -> float | None:
-        return self.metrics.registry.get_sample_value(name, {"collector": self.spec.name, **labels})
+    (tmp_path / "okta.token").write_text(TOKEN)
+    source = f"{{type: okta_system_log, url: '{ORG}', token_file: okta.token, limit: {PAGE},"
+    source += f" rate_limit_share: {share}}}"
+    return Daemon(tmp_path, clock, fake.app, source, POLL)
 
 
 def events(start: int, count: int, clock: FakeClock) -> list[dict[str, Any]]:
@@ -103,7 +45,7 @@ def test_a_long_429_storm_keeps_to_the_limit_and_loses_nothing(
     fault: str, share: float, clock: FakeClock, tmp_path: Path
 ) -> None:
     fake = FakeOkta(clock=clock, token=TOKEN, rate_limit=LIMIT)
-    daemon = Daemon(tmp_path, clock, fake, share)
+    daemon = daemon_of(tmp_path, clock, fake, share)
     fake.add(*events(0, 100, clock))
     fake.fail_next += [""] * 3 + [fault] * STORM  # three pages, then the storm
     daemon.run_until(lambda: sum(a.status == 429 for a in fake.answers) >= STORM // 2)

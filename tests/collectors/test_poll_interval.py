@@ -8,28 +8,32 @@ one request per daemon poll interval; a backlog must still be read page after pa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.fake_google import TOKEN_AUD, FakeGoogle, activity
-from fakes.fake_graph import FakeGraph, graph_utc, provisioning
+from collector_kit import (
+    build,
+    fake_google,
+    fake_graph,
+    google_config,
+    google_poller,
+    graph_config,
+    graph_poller,
+    service_key,
+)
+from fakes.fake_google import activity
+from fakes.fake_graph import graph_utc, provisioning
 from fakes.fake_okta import FakeOkta, SyncASGITransport, event, utc
 
-from collectors import entra_provisioning_log, google_reports, okta_system_log
-from collectors._graph_auth import budget_for
-from collectors.base import Batch, BuildContext, Collector
+from collectors import okta_system_log
+from collectors.base import Batch, Collector
 from monitor.clock import FakeClock
 from monitor.events import IdpRecord
 
 DAEMON_INTERVAL = 1.0  # SCIMWATCH_POLL_INTERVAL's default
-TENANT, CLIENT, SECRET = "0f3c0d5e-6a2b-4f43-9a49-5d1c0f1d2e3f", "c1", "graph-secret"
-SA, ADMIN = "scimwatch@proj.iam.gserviceaccount.com", "it-admin@example.com"
 
 
 @dataclass
@@ -47,8 +51,7 @@ def okta(tmp_path: Path, clock: FakeClock, options: dict[str, Any]) -> Rig:
     (tmp_path / "okta.token").write_text("t0k\n")
     raw = {"type": "okta_system_log", "url": "https://acme.okta.com", "token_file": "okta.token"}
     config = okta_system_log.Config.model_validate({**raw, **options})
-    context = BuildContext(clock=clock, transport=SyncASGITransport(fake.app))
-    made = okta_system_log.KIND.make(config, name="okta", base_dir=tmp_path, context=context)
+    made = build(config, tmp_path, clock, SyncASGITransport(fake.app), "okta")
     return Rig(
         made,
         lambda key, age: fake.add(event(key, utc(clock.now() - age))),
@@ -58,35 +61,21 @@ def okta(tmp_path: Path, clock: FakeClock, options: dict[str, Any]) -> Rig:
 
 
 def graph(tmp_path: Path, clock: FakeClock, options: dict[str, Any]) -> Rig:
-    fake = FakeGraph(clock=clock, tenant=TENANT, client_id=CLIENT, secret=SECRET)
-    (tmp_path / "graph.secret").write_text(SECRET)
-    kind = entra_provisioning_log
-    raw = {"type": kind.KIND.type, "tenant_id": TENANT, "client_id": CLIENT}
-    raw |= {"client_secret_file": "graph.secret", "graph_url": "https://graph.test"}
-    config = kind.Config.model_validate({**raw, "login_url": "https://graph.test", **options})
-    context = BuildContext(clock=clock, transport=SyncASGITransport(fake.app))
-    made = kind.KIND.make(config, name="entra", base_dir=tmp_path, context=context)
-    clock.advance(budget_for(TENANT, clock).wait())  # a new budget starts as if used up
+    fake = fake_graph(clock)
+    made = graph_poller(tmp_path, clock, SyncASGITransport(fake.app), name="entra", **options)
     return Rig(
         made,
         lambda key, age: fake.add("provisioning", provisioning(key, graph_utc(clock.now() - age))),
         lambda: len(fake.seen_urls),
-        config.poll_interval_seconds,
+        graph_config(**options).poll_interval_seconds,  # what the poller was built with
     )
 
 
 def google(tmp_path: Path, clock: FakeClock, options: dict[str, Any]) -> Rig:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # throwaway
-    fake = FakeGoogle(clock=clock, public_key=key.public_key(), client_email=SA, subject=ADMIN)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    info = {"type": "service_account", "private_key": pem, "client_email": SA}
-    (tmp_path / "sa.json").write_text(json.dumps({**info, "token_uri": TOKEN_AUD}))
-    raw = {"type": "google_reports", "application": "admin", "credentials_file": "sa.json"}
-    config = google_reports.Config.model_validate({**raw, "subject": ADMIN, **options})
-    context = BuildContext(clock=clock, transport=SyncASGITransport(fake.app))
-    made = google_reports.KIND.make(config, name="google", base_dir=tmp_path, context=context)
+    key = service_key()
+    fake = fake_google(clock, key)
+    config = google_config(**options)
+    made = google_poller(tmp_path, clock, SyncASGITransport(fake.app), key, config)
     return Rig(
         made,
         lambda key, age: fake.add(activity(utc(clock.now() - age), f"-{key}")),

@@ -11,7 +11,6 @@ tenant budget) is waited out by advancing the injected clock, never by sleeping.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,10 +19,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
+from collector_kit import (
+    ADMIN,
+    GRAPH_CLIENT,
+    GRAPH_SECRET,
+    GRAPH_TENANT,
+    fake_google,
+    fake_graph,
+    pem,
+    service_key,
+    write_service_account,
+)
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.fake_google import FakeGoogle, activity
-from fakes.fake_graph import FakeGraph, audit, graph_utc, provisioning
+from fakes.fake_google import activity
+from fakes.fake_graph import audit, graph_utc, provisioning
 from fakes.fake_okta import WINDOW, FakeOkta, event, utc
 from fakes.serve_tls import serve_tls, trusting
 from fakes.tls import Certs, issue_certs
@@ -35,11 +44,6 @@ from monitor.config import parse
 from monitor.events import IdpRecord
 
 OKTA_CLIENT = "0oaSERVICEAPP"
-TENANT = "7584ba9c-dd91-4745-9b7e-b4de9da3be7b"
-GRAPH_CLIENT = "365401e1-2c0d-4990-b174-f48844df4fba"
-GRAPH_SECRET = "s3cr3t~Graph.Client"
-SA = "scimwatch@proj.iam.gserviceaccount.com"
-ADMIN = "it-admin@example.com"
 
 
 @runtime_checkable
@@ -56,15 +60,7 @@ def certs(tmp_path: Path) -> Certs:
 
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)  # throwaway
-
-
-def pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    return service_key()
 
 
 @contextmanager
@@ -156,7 +152,7 @@ def test_okta_pages_by_link_with_an_oauth_token_and_waits_for_the_rate_limit_res
 
 def graph_sources(url: str) -> str:
     return "".join(
-        f"  - {{type: {kind}, tenant_id: '{TENANT}', client_id: '{GRAPH_CLIENT}',"
+        f"  - {{type: {kind}, tenant_id: '{GRAPH_TENANT}', client_id: '{GRAPH_CLIENT}',"
         f" client_secret_file: graph.secret, graph_url: '{url}', login_url: '{url}',"
         " page_size: 2, poll_interval_seconds: 0}\n"
         for kind in ("entra_provisioning_log", "entra_directory_audit")
@@ -168,7 +164,7 @@ def test_graph_pages_by_next_link_sharing_the_tenant_budget_and_honours_retry_af
 ) -> None:
     """msal reads `{login_url}/{tenant}/v2.0/.well-known/openid-configuration` and posts to the
     token endpoint it names: discovery, tokens and pages all cross the same TLS socket."""
-    fake = FakeGraph(clock=clock, tenant=TENANT, client_id=GRAPH_CLIENT, secret=GRAPH_SECRET)
+    fake = fake_graph(clock)
     prov = [provisioning(f"p{i}", graph_utc(clock.now() - 1000 + i)) for i in range(5)]
     fake.add("provisioning", *prov[:2], prov[1], *prov[2:])  # p1 is served twice
     audits = [audit(f"a{i}", graph_utc(clock.now() - 900 + i)) for i in range(3)]
@@ -206,20 +202,12 @@ def test_graph_pages_by_next_link_sharing_the_tenant_budget_and_honours_retry_af
 def test_google_pages_by_page_token_with_a_delegated_jwt_and_backs_off_a_429(
     certs: Certs, clock: FakeClock, key: rsa.RSAPrivateKey, tmp_path: Path
 ) -> None:
-    fake = FakeGoogle(clock=clock, public_key=key.public_key(), client_email=SA, subject=ADMIN)
+    fake = fake_google(clock, key)
     ages = range(1400, 900, -100)  # 5 activities, all older than the 600 s lag
     fake.add(*(activity(utc(clock.now() - age), f"-{age}") for age in ages))
     start = clock.now()
     with serve_tls(fake.app, certs.server) as url:
-        info = {
-            "type": "service_account",
-            "private_key_id": "k1",
-            "private_key": pem(key),
-            "client_email": SA,
-            "client_id": "1",
-            "token_uri": f"{url}/token",
-        }
-        (tmp_path / "sa.json").write_text(json.dumps(info))
+        write_service_account(tmp_path, key, token_uri=f"{url}/token")
         source = (
             "  - {type: google_reports, application: admin, credentials_file: sa.json,"
             f" subject: {ADMIN}, base_url: '{url}', max_results: 2, poll_interval_seconds: 0}}\n"
