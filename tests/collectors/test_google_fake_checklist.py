@@ -57,7 +57,7 @@ def test_each_application_shows_its_activities_after_its_own_lag(
     happened = clock.now() - 60
     fake.add(activity(utc(happened), "1"), activity(utc(happened), "2", application="login"))
     admin = poller(tmp_path, fake, key, "admin")
-    login = poller(tmp_path, fake, key, "login")  # the default lag: ten minutes
+    login = poller(tmp_path, fake, key, "login")  # login's default lag, an hour: less than six
     patient = poller(tmp_path, fake, key, "login", lag_seconds=int(REFERENCE_LAG["login"]))
     got: dict[str, list[str]] = {"admin": [], "login": [], "patient": []}
     for _ in range(int(8 * 3600 / 300)):  # eight hours of five-minute polls
@@ -180,3 +180,20 @@ def test_a_rate_limited_window_is_not_resumed_once_the_checkpoint_moved(
         f"{utc(t)}/{i}" for i, t in enumerate(times) if t >= start
     )
     assert len(keys([batch])) < len(times)  # the window really moved
+
+
+@pytest.mark.parametrize(("application", "lag"), [("admin", 600), ("login", 3600), ("saml", 3600)])
+def test_windows_end_each_applications_default_lag_behind_now(
+    fake: FakeGoogle,
+    clock: FakeClock,
+    tmp_path: Path,
+    key: rsa.RSAPrivateKey,
+    application: str,
+    lag: int,
+) -> None:
+    since = {"since": utc(clock.now() - 7200)}
+    drain(poller(tmp_path, fake, key, application, **since))
+    assert fake.seen_queries[0]["endTime"] == utc(clock.now() - lag)
+    fake.seen_queries.clear()
+    drain(poller(tmp_path, fake, key, application, lag_seconds=60, **since))  # configured wins
+    assert fake.seen_queries[0]["endTime"] == utc(clock.now() - 60)
