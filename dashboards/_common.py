@@ -41,6 +41,7 @@ __all__ = [
     "COLLECTOR",
     "COLLECTOR_ONLY",
     "IDP_FROM_APP",
+    "RATE",
     "RUNBOOKS_URL",
     "LabelVariable",
     "Link",
@@ -58,6 +59,7 @@ DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 APP_IDP = 'app=~"$app", idp=~"$idp"'
 APP_ONLY = 'app=~"$app"'
 COLLECTOR = 'collector=~"$collector"'
+RATE = "$__rate_interval"  # Grafana's range for rate(): at least four scrape intervals
 
 Link = dashboard.DashboardLink
 # Finding type -> the catalog alert an open finding of that type raises.

@@ -8,6 +8,7 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from dashboards._common import (
     COLLECTOR,
     COLLECTOR_ONLY,
+    RATE,
     Query,
     Runbooks,
     base,
@@ -32,7 +33,6 @@ from monitor.telemetry.metrics import (
 from monitor.telemetry.state import COLLECTOR_LAG
 
 UID = "scimwatch-collectors"
-RATE = "$__rate_interval"
 # Ingest metrics call the source `source`, collector metrics `collector`: same value.
 SOURCE = 'source=~"$collector"'
 

@@ -12,6 +12,7 @@ from grafana_foundation_sdk.models.dashboard import Dashboard, VariableOption
 from dashboards._common import (
     APP_IDP,
     APP_ONLY,
+    RATE,
     Query,
     Runbooks,
     base,
@@ -23,7 +24,6 @@ from monitor.telemetry.metrics import DEPROVISION_LAG, LAG_BUCKETS, SCIM_DEPROVI
 from monitor.telemetry.state import DEPROVISIONS_OVERDUE, DEPROVISIONS_PENDING, OLDEST_PENDING
 
 UID = "scimwatch-deprovisioning"
-RATE = "$__rate_interval"
 # Percentiles of rare events need a long window; a rate interval is mostly empty.
 WINDOW = "1h"
 DEFAULT_SLO = 3600

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards._common import APP_IDP, Query, Runbooks, base, timeseries_panel
+from dashboards._common import APP_IDP, RATE, Query, Runbooks, base, timeseries_panel
 from monitor.telemetry.metrics import SCIM_ERRORS, SCIM_QUIRKS, SCIM_REQUESTS, SCIM_RETRY_AFTER
 
 UID = "scimwatch-errors"
-RATE = "$__rate_interval"
 # Retry-After values are sparse (only 429/503 carry one): a long window keeps the line drawn.
 RETRY_WINDOW = "1h"
 

@@ -13,6 +13,7 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from dashboards._common import (
     APP_FROM_IDP,
     APP_ONLY,
+    RATE,
     Query,
     Runbooks,
     base,
@@ -23,7 +24,6 @@ from monitor.telemetry.metrics import FINDINGS_TOTAL
 from monitor.telemetry.state import FINDINGS_OPEN
 
 UID = "scimwatch-findings"
-RATE = "$__rate_interval"
 NO_APP = 'app=""'  # what an empty label looks like to Prometheus: no `app` label at all
 
 # The finding types (docs/detection.md) and what each means for the people reading the panel.

@@ -7,6 +7,7 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from dashboards._common import (
     APP_IDP,
     APP_ONLY,
+    RATE,
     Query,
     Runbooks,
     base,
@@ -17,7 +18,6 @@ from monitor.telemetry.metrics import SCIM_DURATION, SCIM_REQUESTS
 from monitor.telemetry.state import DEPROVISIONS_OVERDUE, FINDINGS_OPEN
 
 UID = "scimwatch-overview"
-RATE = "$__rate_interval"
 # Okta answers "not found, create it" lookups with 404, so not_found is normal traffic.
 FAILED = 'outcome!~"ok|not_found"'
 
