@@ -36,7 +36,8 @@ def _fresh(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name in _OWN_FILES:
         (directory / name).unlink(missing_ok=True)
-    for log in [*(directory / "scim").glob("*.log"), *(directory / "idp").glob("*.jsonl")]:
+    logs = [*(directory / "scim").glob("*.log"), *(directory / "activity").glob("*.log")]
+    for log in [*logs, *(directory / "idp").glob("*.jsonl")]:
         log.unlink()
 
 
@@ -97,8 +98,8 @@ def _banner(base: str, directory: Path, lines: int, apps: int) -> str:
             f"  metrics       {base}/metrics",
             f"  report (JSON) {base}/api/v1/report   (also written to {directory / 'report.json'})",
             f"  alerts        {base}/api/v1/alerts   (firing ones also lead the status page)",
-            f"  logs, config  {directory}/scim/*.log, {directory}/idp/*.jsonl, "
-            f"{directory / 'scimwatch.yaml'}",
+            f"  logs, config  {directory}/scim/*.log, {directory}/activity/*.log, "
+            f"{directory}/idp/*.jsonl, {directory / 'scimwatch.yaml'}",
             "",
             f"  try: curl -s {base}/metrics | grep scimwatch_scim_requests_total",
             f"       scimwatch replay --config {directory / 'scimwatch.yaml'} --report report.json",

@@ -3,6 +3,8 @@
 `DemoApp.idp` names a dialect (`okta_oin`, `okta_aiw`, `entra_legacy`, `entra_flagged`,
 `google`), finer than the config's `idp`, because two Entra apps behave differently on the wire
 depending on one tenant-URL flag. The config file gets the coarse IdP (`okta`, `entra`, ...).
+`mishaps` are what goes wrong in that app beyond transport faults (`monitor.demo.incidents`
+stages them), so each finding type scimwatch knows has an app where it really happens.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from monitor.demo.dialects import DIALECTS
 __all__ = [
     "DEFAULT_APPS",
     "LOG_FORMATS",
+    "MISHAPS",
     "PATCH_BODY_DIALECTS",
     "TOLERANT_DIALECTS",
     "DemoApp",
@@ -36,6 +39,15 @@ TOLERANT_DIALECTS = frozenset({"entra_flagged", "google"})
 # SPs that answer a user PATCH with 200 and the resource rather than 204 (both are RFC 7644).
 PATCH_BODY_DIALECTS = frozenset({"okta_oin", "entra_flagged"})
 
+# jit_sign_in: the app also creates an account (no externalId) on a first SSO sign-in that
+#   does not match the SCIM one, so the person has two (a `digital_twin` the next import shows).
+# patch_as_put: a release of the SP handles PATCH as PUT for a while (`silent_attribute_loss`).
+# rename_recreates: an Okta username change deactivates the account and creates a new one
+#   with the same externalId (`recreate_churn`).
+# ignores_disable: the SP keeps some accounts active when told to deactivate them, and says
+#   200 (`deprovision_not_applied`).
+MISHAPS = frozenset({"jit_sign_in", "patch_as_put", "rename_recreates", "ignores_disable"})
+
 # Names end up in file names, YAML and metric labels, so keep them plain.
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
@@ -49,6 +61,8 @@ class DemoApp:
     idp: str
     log_format: str
     base_path: str
+    mishaps: frozenset[str] = frozenset()
+    activity_log: bool = False  # writes its own sign-ins and API calls (`app_activity_log`)
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -59,19 +73,39 @@ class DemoApp:
             raise ValueError(f"app {self.name}: unknown log format {self.log_format!r}")
         if not self.base_path.startswith("/") or self.base_path.endswith("/"):
             raise ValueError(f"app {self.name}: base_path must start and not end with '/'")
+        if not self.mishaps <= MISHAPS:
+            raise ValueError(f"app {self.name}: unknown mishaps {sorted(self.mishaps - MISHAPS)}")
 
     @property
     def log_path(self) -> str:
         """Where the app's SCIM log lives, relative to the demo directory."""
         return f"scim/{self.name}.log"
 
+    @property
+    def activity_path(self) -> str:
+        """Where the app's own activity log lives (when it writes one)."""
+        return f"activity/{self.name}.log"
+
 
 DEFAULT_APPS: tuple[DemoApp, ...] = (
-    DemoApp("salesforge", "okta_oin", "flat", "/scim/v2"),
-    DemoApp("servicedesk", "okta_aiw", "ecs_dotted", "/api/scim/v2"),
+    DemoApp(
+        "salesforge",
+        "okta_oin",
+        "flat",
+        "/scim/v2",
+        mishaps=frozenset({"jit_sign_in", "ignores_disable"}),
+        activity_log=True,
+    ),
+    DemoApp(
+        "servicedesk",
+        "okta_aiw",
+        "ecs_dotted",
+        "/api/scim/v2",
+        mishaps=frozenset({"rename_recreates"}),
+    ),
     DemoApp("intranet", "entra_legacy", "flat_str", "/scim"),
-    DemoApp("expenses", "entra_flagged", "ecs", "/identity/scim/v2"),
-    DemoApp("meetings", "google", "flat", "/v2"),
+    DemoApp("expenses", "entra_flagged", "ecs", "/identity/scim/v2", activity_log=True),
+    DemoApp("meetings", "google", "flat", "/v2", mishaps=frozenset({"patch_as_put"})),
 )
 
 
@@ -97,6 +131,10 @@ def config_text(
     lines.append("sources:")
     for app in apps:
         lines += ["  - type: scim_log", f"    app: {app.name}", f"    path: {app.log_path}"]
+    for app in apps:
+        if app.activity_log:
+            kind, path = "app_activity_log", app.activity_path
+            lines += [f"  - type: {kind}", f"    app: {app.name}", f"    path: {path}"]
     for source in idp_sources:
         (first, value), *rest = source.items()
         lines.append(f"  - {first}: {_quote(value)}")

@@ -1,7 +1,9 @@
 """One watched app as deployed: its SP, the faults in front of it, its log, and the IdP link.
 
 `send` is the whole wire for one request: the fault injector may answer first, otherwise the
-app's scim2-server does; either way the exchange becomes one line of the app's access log.
+app's scim2-server does (through the bugs its incidents switch on); either way the exchange
+becomes one line of the app's access log. Apps with `activity_log` also write their own
+sign-ins and API calls.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from monitor.demo.activity import ActivityLog
 from monitor.demo.apps import PATCH_BODY_DIALECTS, TOLERANT_DIALECTS, DemoApp
 from monitor.demo.connector import Connector
 from monitor.demo.dialects import DIALECTS, Dialect
 from monitor.demo.faults import FaultInjector
 from monitor.demo.jobs import AppState, Flows
 from monitor.demo.pace import Pace, Schedule
-from monitor.demo.population import DEPARTMENTS, Population
+from monitor.demo.population import DEPARTMENTS, Person, Population
 from monitor.demo.provider import ServiceProvider
 from monitor.demo.recorder import Exchange, Recorder
+from monitor.demo.sp_bugs import BuggySp
 from monitor.demo.wire import GROUP, Request, Response
 
 __all__ = ["Deployment"]
@@ -61,6 +65,10 @@ class Deployment:
             rng=random.Random(f"{seed}:{app.name}:sp"),
             clock=lambda: self._now,
         )
+        self.bugs = BuggySp(self.sp)
+        self.activity = (
+            ActivityLog(directory / app.activity_path, app.name) if app.activity_log else None
+        )
         faults_rng = random.Random(f"{seed}:{app.name}:faults")
         self.faults = FaultInjector(faults_rng, schedule, expired_token=expired_token)
         path = directory / app.log_path
@@ -78,7 +86,7 @@ class Deployment:
     def send(self, t: float, request: Request) -> tuple[Response, float]:
         """Serve and log one request at event time `t`; returns the answer and its latency."""
         self._now = t
-        response = self.faults.intercept(t, request) or self.sp.handle(request)
+        response = self.faults.intercept(t, request) or self.bugs.handle(t, request)
         latency = self.faults.latency(t, request, response.status)
         exchange = Exchange(
             app=self.app.name,
@@ -93,3 +101,17 @@ class Deployment:
         self.recorder.record(exchange)
         self.last_done = t + latency
         return response, latency
+
+    def jit_sign_in(self, t: float, person: Person) -> str | None:
+        """`person` signs in with SSO and the app makes itself an account (see `BuggySp`)."""
+        self._now = t
+        sp_id = self.bugs.jit_account(person)
+        if sp_id is not None and self.activity is not None:
+            self.activity.record(t, person.nickname, ("sso", "sign_in", 200))
+        return sp_id
+
+    def flush(self) -> None:
+        """Append the lines recorded so far to the app's logs."""
+        self.recorder.flush()
+        if self.activity is not None:
+            self.activity.flush()

@@ -120,6 +120,9 @@ def _changes(person: Person, changed: frozenset[str]) -> list[tuple[str, Any]]:
         out += [("name.familyName", person.family), ("displayName", person.display_name)]
     if "department" in changed:
         out += [(f"{ENTERPRISE}:department", person.department), ("title", person.title)]
+    if "user_name" in changed:
+        emails = [{"value": person.user_name, "type": "work", "primary": True}]
+        out += [("userName", person.user_name), ("emails", emails)]
     return out
 
 

@@ -160,6 +160,17 @@ class IdpAudit:
         self._suspended.discard(person.key)
         self._deleted.discard(person.key)
 
+    def signed_in(self, t: float, person: Person, app: str) -> None:
+        """An SSO into `app` through Okta (Okta apps only: the others' IdPs log no sign-ins
+        here); after a removal, an Okta session that outlived it."""
+        link = self.links.get(app)
+        if link is None or link.idp != "okta":
+            return
+        targets = [rec.okta_app(link.ref, link.label), rec.okta_user(person)]
+        user = rec.okta_user(person)
+        event = rec.okta_event(self._ids, t, "user.authentication.sso", targets, actor=user)
+        self._emit(t, "okta", event)
+
     def purged(self, t: float, person: Person) -> None:
         """The IdP's hard delete of a leaver; Okta keeps deactivated users, so only the others."""
         idps = self._idps_of(person)

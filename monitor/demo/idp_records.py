@@ -107,9 +107,15 @@ def okta_app_user(app_user_id: str, person: Person) -> Json:
 
 
 def okta_event(
-    ids: Ids, t: float, event_type: str, targets: list[Json], failure: str | None = None
+    ids: Ids,
+    t: float,
+    event_type: str,
+    targets: list[Json],
+    failure: str | None = None,
+    actor: Json | None = None,
 ) -> Json:
-    """One LogEvent; `failure` is the outcome reason of a push the app refused."""
+    """One LogEvent; `failure` is the outcome reason of a push the app refused; `actor` the
+    user who acted (default: the IT admin)."""
     job = event_type.startswith("application.provision.")
     return {
         "uuid": ids.uuid(),
@@ -119,7 +125,7 @@ def okta_event(
         "severity": "WARN" if failure else "INFO",
         "legacyEventType": None,
         "displayMessage": event_type.replace(".", " ").replace("_", " ").capitalize(),
-        "actor": _OKTA_ADMIN,
+        "actor": actor or _OKTA_ADMIN,
         "client": None,
         "outcome": {"result": "FAILURE" if failure else "SUCCESS", "reason": failure},
         "target": targets,

@@ -79,6 +79,21 @@ class Flows:
             yield from self._leave(sp_id, old_department)
             yield from self._join(person, sp_id, person.department)
 
+    def recreate(self, old: Person, person: Person) -> Job:
+        """An Okta-style username change: deactivate the account under the old name (`old`),
+        then create one under the new name with the same externalId, and move the group."""
+        sp_id = self._state.users.get(person.key)
+        if sp_id is None:
+            return
+        if not (yield from self._write(sp_id, self._d.set_active(old, sp_id, False))):
+            return
+        yield from self._leave(sp_id, person.department)
+        response = yield self._d.create(person)
+        if response.status == 201 and response.body is not None:
+            new_id = str(response.body["id"])
+            self._state.link(person.key, new_id)
+            yield from self._join(person, new_id, person.department)
+
     def disable(self, person: Person) -> Job:
         sp_id = self._state.users.get(person.key)
         if sp_id is not None:

@@ -35,6 +35,11 @@ class Pace:
     slow_len: float
     outage_gap: float
     outage_len: float
+    activity_gap: float  # between ordinary actions in an app's own activity log, per app
+    token_reuse: float  # from a leaver's removal to the first use of a token that still works
+    incident_gap: float  # between staged incidents (live only: the history's are scripted)
+    bug_window: float  # how long an SP release that mishandles PATCH stays deployed
+    import_soon: float  # from a JIT sign-in to the admin's "Import Now"
 
 
 HISTORY = Pace(
@@ -51,6 +56,11 @@ HISTORY = Pace(
     slow_len=1200.0,
     outage_gap=48 * 3600.0,
     outage_len=75 * 60.0,
+    activity_gap=300.0,
+    token_reuse=5400.0,
+    incident_gap=6 * 3600.0,
+    bug_window=2.3 * 3600.0,
+    import_soon=1200.0,
 )
 LIVE = Pace(
     workforce_gap=15.0,
@@ -66,6 +76,11 @@ LIVE = Pace(
     slow_len=90.0,
     outage_gap=2 * 3600.0,
     outage_len=180.0,
+    activity_gap=4.0,
+    token_reuse=240.0,
+    incident_gap=300.0,
+    bug_window=420.0,
+    import_soon=60.0,
 )
 
 

@@ -113,6 +113,11 @@ class Population:
         person.family = self._rng.choice(_FAMILY)
         return frozenset({"family"})
 
+    def rename(self, person: Person, rng: random.Random) -> None:
+        """A family-name change that changes the login name too (a new userName and email)."""
+        person.family = rng.choice([f for f in _FAMILY if f != person.family])
+        person.user_name = self._user_name(person.given, person.family)
+
     def move(self, person: Person) -> str:
         """Move to another department, with a new title and manager; returns the old one."""
         old = person.department

@@ -1,13 +1,14 @@
 """No dead panels: every panel query returns data from a real Prometheus scraping a real daemon.
 
-The daemon tails the shared sample (every kind of request outcome, deprovision and finding),
-fed in two halves: rates and histogram quantiles only show data when a counter grows between
-two scrapes, so Prometheus must have seen every series once before the second half arrives.
-One extra source points at a directory, so poll errors are exported too, and the built-in
-alerting notifies a local webhook sink, so notification metrics are too. Another polls a fake
-Okta org live over HTTPS (a throwaway CA the daemon trusts through SSL_CERT_FILE), so the rate-
-limit headroom only live pollers know is exported as well: no panel is exempt. Its events are
-some of the exported file's (same `uuid`), so they dedupe and the report stays replay's.
+The daemon tails what `scimwatch demo` writes, with the demo's own config: its day of history
+first (every kind of request outcome, deprovision and finding), then live traffic in parts:
+rates and histogram quantiles only show data when a counter grows between two scrapes, so
+Prometheus must have seen every series once before the live traffic arrives. One extra source
+points at a directory, so poll errors are exported too, and the built-in alerting notifies a
+local webhook sink, so notification metrics are too. Another polls a fake Okta org live over
+HTTPS (a throwaway CA the daemon trusts through SSL_CERT_FILE), so the rate-limit headroom only
+live pollers know is exported as well: no panel is exempt. Its events are some of the demo's
+System Log file's (same `uuid`), so they dedupe and change no answer.
 """
 
 from __future__ import annotations
@@ -35,23 +36,28 @@ from click.testing import CliRunner
 from deadline import free_port, wait_for
 from fakes.fake_okta import FakeOkta
 from fakes.tls import Served, issue_certs
+from prometheus_client.parser import text_string_to_metric_families
 
 from dashboards import findings
 from monitor.cli import main
 from monitor.clock import SystemClock
+from monitor.demo import DEFAULT_APPS, DemoTraffic
 from monitor.telemetry.metrics import COLLECTOR_EVENTS, COLLECTOR_HEADROOM
 
 Options = Callable[[str], list[str]]  # a label_values(...) query -> the values it lists
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = Path(__file__).parents[3] / "shared" / "samples" / "basic"
 RULES = Path(__file__).parents[2] / "deploy" / "prometheus" / "scimwatch-rules.yml"
 BIN = Path(sys.executable).parent / "scimwatch"
+START = 1_790_000_000.0
+LIVE_FROM = START + 24 * 3600.0  # `scimwatch demo`'s default day of history
+LIVE_SECONDS = 600.0  # simulated live traffic after it: Retry-After, new findings, deprovisions
 CHUNKS = 2
 LIVE = "okta_live"  # the live-polled source's name
-LIVE_EVENTS = 5  # the first events of the sample's System Log export, served live too
+LIVE_EVENTS = 5  # the first events of the demo's System Log file, served live too
 TOKEN_ENV = "SCIMWATCH_TEST_OKTA_TOKEN"
+APPS = sorted(app.name for app in DEFAULT_APPS)
 
 
 def get_json(url: str) -> Any:
@@ -90,7 +96,8 @@ class Stack:
     prometheus: Process
     daemon_url: str
     prometheus_url: str
-    second_half: dict[Path, list[str]]
+    traffic: DemoTraffic
+    traffic_dir: Path
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         self.prometheus.check_alive()
@@ -113,16 +120,20 @@ class Stack:
         return sum(sum(outcomes.values()) for outcomes in self.report()["requests"].values())
 
 
-def _split_scim_logs(data: Path) -> tuple[dict[Path, list[str]], int]:
-    """Keep the first half of every SCIM log in place; return the second halves, line count."""
-    rest, total = {}, 0
-    for log in sorted((data / "scim").glob("*.log")):
-        lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-        half = len(lines) // 2
-        log.write_text("".join(lines[:half]), encoding="utf-8")
-        rest[log] = lines[half:]
-        total += len(lines)
-    return rest, total
+@dataclass
+class Demo:
+    traffic: DemoTraffic  # its history written; `run_until` appends the live traffic
+    directory: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """What `scimwatch demo` writes before its daemon starts: the config and a day of logs."""
+    directory = tmp_path_factory.mktemp("demo")
+    traffic = DemoTraffic(directory, start=START, live_from=LIVE_FROM)
+    traffic.run_until(LIVE_FROM)
+    (directory / "scimwatch.yaml").write_text(traffic.config_text(), encoding="utf-8")
+    return Demo(traffic, directory)
 
 
 class _Sink(BaseHTTPRequestHandler):
@@ -159,15 +170,15 @@ class LiveOkta:
 
 
 @pytest.fixture(scope="module")
-def live_okta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveOkta]:
-    """A fake Okta org over HTTPS holding events the file export has too: a live source that
+def live_okta(tmp_path_factory: pytest.TempPathFactory, demo: Demo) -> Iterator[LiveOkta]:
+    """A fake Okta org over HTTPS holding events the demo's file has too: a live source that
     exports headroom (the fake sends X-Rate-Limit-* on every response) and changes no answer."""
     certs = issue_certs(tmp_path_factory.mktemp("tls"))
     token = "dead-panels-okta-token"
     # A limit the test never nears: the poller has no reason to pause, headroom stays > 0.
     okta = FakeOkta(clock=SystemClock(), token=token, rate_limit=100_000)
-    exported = json.loads((SAMPLE / "idp" / "okta-system-log.json").read_text(encoding="utf-8"))
-    okta.add(*exported[:LIVE_EVENTS])
+    with (demo.directory / "idp" / "okta-system-log.jsonl").open(encoding="utf-8") as exported:
+        okta.add(*(json.loads(next(exported)) for _ in range(LIVE_EVENTS)))
     server = Served(okta.app, certs.server)
     try:
         yield LiveOkta(okta, server, certs.ca, token)
@@ -189,7 +200,7 @@ def _config(data: Path, webhook: str, okta_url: str) -> Path:
     config = yaml.safe_load((data / "scimwatch.yaml").read_text(encoding="utf-8"))
     (data / "not-a-file").mkdir()  # a directory where a file should be: poll errors (`io`)
     config["sources"] += [
-        {"type": "app_activity_log", "app": "crm", "name": "broken", "path": "not-a-file"},
+        {"type": "app_activity_log", "app": APPS[0], "name": "broken", "path": "not-a-file"},
         {"type": "okta_system_log", "name": LIVE, "url": okta_url, "token_env": TOKEN_ENV},
     ]
     config["alerting"] = {
@@ -257,7 +268,7 @@ def _start_prometheus(binary: str, target: str, tmp: Path) -> tuple[Process, str
 
 @pytest.fixture(scope="module")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, webhook: str, live_okta: LiveOkta
+    tmp_path_factory: pytest.TempPathFactory, demo: Demo, webhook: str, live_okta: LiveOkta
 ) -> Iterator[Stack]:
     binary = shutil.which("prometheus")
     if binary is None:
@@ -265,11 +276,7 @@ def stack(
             pytest.fail("prometheus is not installed: tests/services.sh installs it")
         pytest.skip("prometheus is not installed (tests/services.sh installs it)")
     tmp = tmp_path_factory.mktemp("dead-panels")
-    data = tmp / "sample"
-    shutil.copytree(SAMPLE, data)
-    for path in data.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)  # the shared sample is read-only
-    rest, total = _split_scim_logs(data)
+    data = demo.directory
     replay_config = data / "replay.yaml"
     shutil.copyfile(data / "scimwatch.yaml", replay_config)
     config = _config(data, webhook, live_okta.server.url)
@@ -281,8 +288,8 @@ def stack(
         prometheus, prometheus_url = _start_prometheus(
             binary, daemon_url.removeprefix("http://"), tmp
         )
-        stack = Stack(daemon, prometheus, daemon_url, prometheus_url, rest)
-        _feed(stack, expected, total)
+        stack = Stack(daemon, prometheus, daemon_url, prometheus_url, demo.traffic, demo.directory)
+        _feed(stack, expected)
         yield stack
     finally:
         if prometheus is not None:
@@ -291,38 +298,51 @@ def stack(
     assert "Traceback" not in (tmp / "daemon.log").read_text()
 
 
-def _summary(report: dict[str, Any]) -> tuple[object, ...]:
-    states = sorted((str(d["app"]), d["status"]) for d in report["deprovisions"])
-    return (
-        report["requests"],
-        states,
-        sorted((str(f["app"]), f["type"]) for f in report["findings"]),
+def _default_name(source: dict[str, Any]) -> str:
+    """A source's name in metrics when the config gives none (collectors/base.py)."""
+    suffix = source.get("app") or source.get("application")
+    return f"{source['type']}/{suffix}" if suffix else str(source["type"])
+
+
+def _read_whole(stack: Stack, config: dict[str, Any]) -> bool:
+    """Whether the daemon committed every line of every file the demo's config names (SCIM,
+    activity and IdP logs), as a replay of them does. Counting lines rather than comparing the
+    report with replay's keeps the wait independent of how the daemon interleaved its sources."""
+    with urllib.request.urlopen(f"{stack.daemon_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    delivered = {
+        sample.labels["collector"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == COLLECTOR_EVENTS
+    }
+    return all(
+        delivered.get(_default_name(source))
+        == len((stack.traffic_dir / source["path"]).read_bytes().splitlines())
+        for source in config["sources"]
     )
 
 
-def _feed(stack: Stack, expected: dict[str, Any], total: int) -> None:
-    """First half read and scraped, then the second half: every counter grows under watch."""
-    first = sum(sum(outcomes.values()) for outcomes in expected["requests"].values())
+def _feed(stack: Stack, expected: dict[str, Any]) -> None:
+    """The history read and scraped, then live traffic: every counter grows under watch."""
+    logged = sum(sum(outcomes.values()) for outcomes in expected["requests"].values())
+    config = yaml.safe_load((stack.traffic_dir / "replay.yaml").read_text(encoding="utf-8"))
     wait_for(
-        lambda: _summary(stack.report()) == _summary(expected), timeout=60, what="the first half"
+        lambda: stack.report()["requests"] == expected["requests"] and _read_whole(stack, config),
+        timeout=60,
+        what="the history",
     )
-    _scraped(stack, first)
-    notified, logged = len(_Sink.received), first
+    _scraped(stack, logged)
+    notified = len(_Sink.received)
     # In parts, each scraped: a series born in one part grows in the next (new apps' lag).
-    for part in range(CHUNKS):
-        for log, lines in stack.second_half.items():
-            size = -(-len(lines) // CHUNKS)
-            chunk = lines[part * size : (part + 1) * size]
-            with log.open("a", encoding="utf-8") as handle:
-                handle.writelines(chunk)
-            logged += len(chunk)
-        _read(stack, logged, what=f"part {part + 1} of the second half")
-        if part < CHUNKS - 1:
+    for part in range(1, CHUNKS + 1):
+        logged += stack.traffic.run_until(LIVE_FROM + LIVE_SECONDS * part / CHUNKS)
+        _read(stack, logged, what=f"part {part} of the live traffic")
+        if part < CHUNKS:
             _scraped(stack, logged)
-    assert logged == total
-    # Findings opened by the second half fire alerts: their notifications are timed too.
+    # Findings the live traffic opened fire alerts: their notifications are timed too.
     wait_for(lambda: len(_Sink.received) > notified, timeout=30, what="a notification")
-    _scraped(stack, total)
+    _scraped(stack, logged)
     live = f'{COLLECTOR_EVENTS}{{collector="{LIVE}"}}'
     wait_for(lambda: stack.scraped(live) == LIVE_EVENTS, timeout=30, what="the live source read")
 
@@ -366,7 +386,8 @@ def test_every_panel_query_returns_data(
     options it lists (the apps of the chosen IdPs), not `.*`."""
     promql = promql_with(_options(stack))
     listed = [expr for _query, expr in promql if 'app=~"(' in expr]  # Findings' "All" of apps
-    assert listed and all('app=~"(chat|crm|payroll|tickets|wiki)"' in e for e in listed), listed
+    every_app = f'app=~"({"|".join(APPS)})"'
+    assert listed and all(every_app in e for e in listed), listed
     dead = []
     for query, expr in promql:
         if not _has_data(stack.query(expr)):

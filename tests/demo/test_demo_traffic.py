@@ -280,10 +280,19 @@ def test_config_names_every_app_and_its_log(demo: tuple[DemoTraffic, Path, int])
     assert [(x["name"], x["idp"]) for x in apps] == [(a.name, idps[a.idp]) for a in DEFAULT_APPS]
     assert all(set(x) == {"name", "idp", keys[x["idp"]]} and x[keys[x["idp"]]] for x in apps)
     assert len({x[keys[x["idp"]]] for x in apps}) == len(apps)
-    scim, idp = config["sources"][: len(DEFAULT_APPS)], config["sources"][len(DEFAULT_APPS) :]
+    sources = config["sources"]
+    scim = [s for s in sources if s["type"] == "scim_log"]
+    activity = [s for s in sources if s["type"] == "app_activity_log"]
+    idp = [s for s in sources if s not in scim + activity]
     for source, app in zip(scim, DEFAULT_APPS, strict=True):
         assert source == {"type": "scim_log", "app": app.name, "path": f"scim/{app.name}.log"}
         assert (directory / source["path"]).is_file()
+    logged = [a for a in DEFAULT_APPS if a.activity_log]
+    assert logged and activity == [
+        {"type": "app_activity_log", "app": a.name, "path": f"activity/{a.name}.log"}
+        for a in logged
+    ]
+    assert all((directory / s["path"]).stat().st_size > 0 for s in activity)
     assert {s["type"] for s in idp} == {
         "okta_system_log",
         "entra_directory_audit",
@@ -307,5 +316,7 @@ def test_demo_apps_are_validated() -> None:
         DemoApp("x", "google", "xml", "/scim")
     with pytest.raises(ValueError, match="dialect"):
         DemoApp("x", "okta", "flat", "/scim")
+    with pytest.raises(ValueError, match="mishaps"):
+        DemoApp("x", "google", "flat", "/scim", mishaps=frozenset({"patch_as_delete"}))
     with pytest.raises(ValueError, match="distinct"):
         DemoTraffic(Path("/nonexistent"), apps=DEFAULT_APPS[:1] * 2, start=START)
