@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, null, or_, select
 
 from monitor.detect.prefetch import one_of_params
 from monitor.events import Idp
 from monitor.store.prepared import Prepared, one_of
-from monitor.store.tables import deprovisions, idp_links, idp_people, scim_removals
+from monitor.store.tables import (
+    deprovision_cycles,
+    deprovisions,
+    idp_links,
+    idp_people,
+    idp_removals,
+    scim_removals,
+)
 
-__all__ = ["REMOVED_STATES", "DeprovisionRow", "PersonRow", "removed_people"]
+__all__ = [
+    "REMOVED_STATES",
+    "DeprovisionRow",
+    "PersonRow",
+    "Removal",
+    "removals_of",
+]
 
 REMOVED_STATES = ("deactivate", "suspend", "delete")
 
@@ -39,6 +52,18 @@ class PersonRow(NamedTuple):
     activated_at: float | None
 
 
+class Removal(NamedTuple):
+    """A person's removal: in force now (`ended_at` None; `activated_at` the person's last
+    (re)activation), or ended by a (re)activation (`idp_removals`)."""
+
+    idp: str
+    user_id: str
+    user_key: str | None
+    removed_at: float
+    activated_at: float | None
+    ended_at: float | None
+
+
 _d, _r = deprovisions.c, scim_removals.c
 KEY = (_d.app == bindparam("k_app")) & (_d.person == bindparam("k_person"))
 GET = Prepared(select(deprovisions).where(KEY), DeprovisionRow)
@@ -63,9 +88,45 @@ SET_CONFIRMED: Prepared[Any] = Prepared(
 PEOPLE_WITH_ROWS: Prepared[Any] = Prepared(
     select(_d.person).distinct().where(one_of_params(_d.person))
 )
-RESET: Prepared[Any] = Prepared(
-    deprovisions.delete().where(
-        (_d.person == bindparam("person")) & (_d.requested_at < bindparam("ts"))
+_ENDED = (_d.person == bindparam("person")) & (_d.requested_at < bindparam("ts"))
+RESET: Prepared[Any] = Prepared(deprovisions.delete().where(_ENDED))
+ENDING = Prepared(select(deprovisions).where(_ENDED), DeprovisionRow)
+_y = deprovision_cycles.c
+CYCLE_COLUMNS = ("app", "person", "sp_id", "user_key", "requested_at", "confirmed_at", "ended_at")
+ADD_CYCLE: Prepared[Any] = Prepared(
+    deprovision_cycles.insert().values(**{name: bindparam(name) for name in CYCLE_COLUMNS})
+)
+CYCLE_APPS: Prepared[Any] = Prepared(select(_y.app).distinct())
+# A removal inside an ended cycle, earlier than what confirmed it so far (if anything).
+_IN_CYCLE = (
+    (_y.app == bindparam("app"))
+    & (_y.sp_id == bindparam("sp_id"))
+    & (_y.requested_at <= bindparam("ts"))
+    & (_y.ended_at > bindparam("ts"))
+)
+CONFIRM_CYCLES: Prepared[Any] = Prepared(
+    deprovision_cycles.update()
+    .where(_IN_CYCLE & (_y.confirmed_at.is_(None) | (_y.confirmed_at > bindparam("ts"))))
+    .values(confirmed_at=bindparam("ts"))
+)
+CYCLE_KEYS: Prepared[Any] = Prepared(
+    select(_y.user_key).distinct().where(_IN_CYCLE & _y.user_key.is_not(None))
+)
+_CYCLE_KEY = (
+    (_y.app == bindparam("app"))
+    & (_y.person == bindparam("person"))
+    & (_y.requested_at == bindparam("requested_at"))
+)
+CYCLE_TARGET: Prepared[Any] = Prepared(select(_y.sp_id).where(_CYCLE_KEY))
+SET_CYCLE_TARGET: Prepared[Any] = Prepared(
+    deprovision_cycles.update()
+    .where(_CYCLE_KEY & _y.sp_id.is_(None))
+    .values(sp_id=bindparam("sp_id"))
+)
+ADD_IDP_REMOVAL: Prepared[Any] = Prepared(
+    idp_removals.insert().values(
+        **{name: bindparam(name) for name in ("idp", "user_id", "user_key", "removed_at")},
+        ended_at=bindparam("ended_at"),
     )
 )
 OPEN_OF_SP = Prepared(
@@ -126,20 +187,32 @@ def first_removal(sources: tuple[str, ...]) -> Prepared[Any]:
 
 FIRST_SCIM = first_removal(("scim",))
 FIRST_ANY = first_removal(("scim", "idp"))
-people: dict[tuple[int, int], Prepared[PersonRow]] = {}
+people: dict[tuple[int, int], Prepared[Removal]] = {}
 
 
-def removed_people(user_ids: int, keys: int) -> Prepared[PersonRow]:
-    """Removed people with any of `user_ids` ids or `keys` keys, built once per shape."""
+def removals_of(user_ids: int, keys: int) -> Prepared[Removal]:
+    """The removals of people with any of `user_ids` ids or `keys` keys, in one statement: the
+    one in force now (`ended_at` None) and those a (re)activation ended. Built once per shape."""
     found = people.get((user_ids, keys))
     if found is None:
-        # By (idp, user_id), the primary key: `user_id` alone has no index of its own.
-        clauses: list[ColumnElement[bool]] = [
-            (idp_people.c.idp == str(idp)) & (idp_people.c.user_id == bindparam(f"u{i}"))
-            for i in range(user_ids)
-            for idp in Idp
-        ]
-        clauses += [idp_people.c.user_key == bindparam(f"k{i}") for i in range(keys)]
-        where = or_(*clauses) & one_of(idp_people.c.state, REMOVED_STATES)
-        found = people[(user_ids, keys)] = Prepared(select(idp_people).where(where), PersonRow)
+        _p, _e = idp_people.c, idp_removals.c
+        now = select(_p.idp, _p.user_id, _p.user_key, _p.state_at, _p.activated_at, null())
+        ended = select(_e.idp, _e.user_id, _e.user_key, _e.removed_at, null(), _e.ended_at)
+        found = people[(user_ids, keys)] = Prepared(
+            now.where(_of(_p, user_ids, keys) & one_of(_p.state, REMOVED_STATES)).union_all(
+                ended.where(_of(_e, user_ids, keys))
+            ),
+            Removal,
+        )
     return found
+
+
+def _of(columns: Any, user_ids: int, keys: int) -> ColumnElement[bool]:
+    """By (idp, user_id), the primary key: `user_id` alone has no index of its own."""
+    clauses: list[ColumnElement[bool]] = [
+        (columns.idp == str(idp)) & (columns.user_id == bindparam(f"u{i}"))
+        for i in range(user_ids)
+        for idp in Idp
+    ]
+    clauses += [columns.user_key == bindparam(f"k{i}") for i in range(keys)]
+    return or_(*clauses)

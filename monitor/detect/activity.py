@@ -2,8 +2,10 @@
 
 Successful actions are kept per account, so the finding is recomputed from facts when either
 side changes: an action after the confirmed deprovision in that app (app activity logs), or an
-IdP session/token use after the IdP removed the person (`app` empty). A live daemon catching
-up on several files at once therefore reaches the same finding as a time-ordered replay.
+IdP session/token use after the IdP removed the person (`app` empty). A deprovision that a
+(re)activation ended counts only until then (`deprovision_cycles`): a rehired person's use of
+the app is no finding. A live daemon catching up on several files at once therefore reaches
+the same finding as a time-ordered replay.
 
 Actions are the most frequent write and nothing reads them back until a recount, so they are
 written behind: kept in order and inserted with one `executemany` before the next recount
@@ -16,17 +18,25 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Double, bindparam, func, literal, select
 
 from monitor.detect.deprovision import REMOVED_STATES
 from monitor.detect.findings import Findings
-from monitor.detect.prefetch import by_scope, one_of_params, read_rows
+from monitor.detect.prefetch import by_scope, in_params, one_of_params, read_rows, slices
 from monitor.store.prepared import Db, Prepared, one_of
-from monitor.store.tables import activity, deprovisions, idp_people
+from monitor.store.tables import (
+    activity,
+    deprovision_cycles,
+    deprovisions,
+    idp_people,
+    idp_removals,
+)
 
 __all__ = ["ActivityDetector"]
 
 TYPE = "activity_after_deprovision"
+_OPEN_END = 1e300  # a deprovision still in force: no action time is later
+Window = tuple[float, float]  # (confirmed, ended): actions strictly between them count
 
 
 class ActivityDetector:
@@ -37,6 +47,8 @@ class ActivityDetector:
         self.findings = findings
         # (app, user_key) -> first confirmed deprovision, until a row of that key changes
         self._confirmed: dict[tuple[str, str], float | None] = {}
+        # (app, user_key) -> confirmed deprovisions a (re)activation ended, until one changes
+        self._ended: dict[tuple[str, str], tuple[Window, ...]] = {}
         self._unwritten: list[dict[str, Any]] = []  # actions not inserted yet, in order
 
     def forget(self, app: str | None, user_keys: Collection[str | None] | None) -> None:
@@ -50,11 +62,25 @@ class ActivityDetector:
             if user_key is not None:
                 self._confirmed.pop((app, user_key), None)
 
+    def ended(self, app: str, user_key: str) -> None:
+        """An ended deprovision of the account changed: recount against what is known now."""
+        self._ended.pop((app, user_key), None)
+        self._confirmed.pop((app, user_key), None)
+        self.after_deprovision(app, user_key, ended=True)
+
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """The first confirmed deprovision of each (app, user_key), read up front per app."""
-        for app, user_keys in by_scope(keys, self._confirmed).items():
+        wanted = list(keys)
+        for app, user_keys in by_scope(wanted, self._confirmed).items():
             for user_key, row in read_rows(self.db, _CONFIRMED_MANY, user_keys, _key, app=app):
                 self._confirmed.setdefault((app, user_key), row[1] if row else None)
+        for app, user_keys in by_scope(wanted, self._ended).items():
+            for part in slices(user_keys):
+                found: dict[str, list[Window]] = {}
+                for user_key, start, end in self.db.rows(_ENDED_MANY, app=app, **in_params(part)):
+                    found.setdefault(str(user_key), []).append((float(start), float(end)))
+                for user_key in part:
+                    self._ended.setdefault((app, user_key), tuple(found.get(user_key, ())))
 
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""
@@ -70,8 +96,10 @@ class ActivityDetector:
             self.db.run_many(_INSERT, self._unwritten)
             self._unwritten = []
 
-    def after_deprovision(self, app: str, user_key: str | None) -> None:
-        """Recount the app's activity after the account's confirmed deprovision there."""
+    def after_deprovision(self, app: str, user_key: str | None, *, ended: bool = False) -> None:
+        """Recount the app's activity while the account's deprovisions there were in force:
+        from the confirmation of the current one on, and inside each ended one. `ended`: a
+        window shrank or moved, so a finding the windows no longer support goes."""
         if not user_key:
             return
         key = (app, user_key)
@@ -81,32 +109,53 @@ class ActivityDetector:
             confirmed = self._confirmed[key] = self.db.scalar(
                 _CONFIRMED, app=app, user_key=user_key
             )
-        self._recount(app, user_key, confirmed)
+        if key not in self._ended:
+            rows = self.db.rows(_ENDED, app=app, user_key=user_key)
+            self._ended[key] = tuple((float(start), float(end)) for start, end in rows)
+        windows = list(self._ended[key])
+        if confirmed is not None:
+            windows.append((float(confirmed), _OPEN_END))
+        if windows or ended:
+            self._count(app, user_key, windows, shrank=ended)
 
-    def after_idp_removal(self, user_key: str | None) -> None:
-        """Recount IdP sessions and tokens after the IdP removed the person."""
+    def after_idp_removal(self, user_key: str | None, *, ended: bool = False) -> None:
+        """Recount IdP sessions and tokens while the IdP had the person removed: since the
+        current removal, and inside each removal a (re)activation ended (`ended`: one just
+        did, so a finding counted against the open removal may shrink or go)."""
         if not user_key:
             return
-        removed = self.db.scalar(_REMOVED, user_key=user_key)
-        self._recount("", user_key, removed)
+        rows = self.db.rows(_REMOVALS, user_key=user_key, user_key_2=user_key)
+        windows = [(float(start), float(end)) for start, end in rows if start is not None]
+        if windows or ended:
+            self._count("", user_key, windows, shrank=ended)
 
-    def _recount(self, app: str, user_key: str, since: float | None) -> None:
-        if since is None:
-            return
+    def _count(
+        self, app: str, user_key: str, windows: list[Window], *, shrank: bool = False
+    ) -> None:
+        """Set the finding to the actions inside `windows`. None inside: no finding, and one
+        counted while a window was wider (`shrank`) goes (windows only shrink when ended)."""
         self.flush()
-        row = self.db.first(_SINCE, app=app, user_key=user_key, since=since)
-        assert row is not None  # an aggregate always has its row
-        count, first, last, source = row
-        if count:
-            self.findings.put(
-                type=TYPE,
-                app=app or None,
-                subject=user_key,
-                fields={"source": source, "user_name": user_key},
-                first_at=float(first),
-                last_at=float(last),
-                count=int(count),
-            )
+        count, first, last, sources = 0, _OPEN_END, 0.0, []
+        for start, end in windows:
+            row = self.db.first(_BETWEEN, app=app, user_key=user_key, since=start, until=end)
+            assert row is not None  # an aggregate always has its row
+            if row[0]:
+                count += int(row[0])
+                first, last = min(first, float(row[1])), max(last, float(row[2]))
+                sources.append(str(row[3]))
+        if not count:
+            if shrank:
+                self.findings.withdraw(type=TYPE, app=app or None, subject=user_key)
+            return
+        self.findings.put(
+            type=TYPE,
+            app=app or None,
+            subject=user_key,
+            fields={"source": min(sources), "user_name": user_key},
+            first_at=first,
+            last_at=last,
+            count=count,
+        )
 
 
 _a = activity.c
@@ -135,16 +184,34 @@ _CONFIRMED_MANY: Prepared[Any] = Prepared(
     .where((deprovisions.c.app == bindparam("app")) & one_of_params(deprovisions.c.user_key))
     .group_by(deprovisions.c.user_key)
 )
-_REMOVED: Prepared[Any] = Prepared(
-    select(func.max(idp_people.c.state_at)).where(
+_e = idp_removals.c
+# The removal in force now (still open) and the ended ones, in one statement: IdP session
+# records are frequent.
+_REMOVALS: Prepared[Any] = Prepared(
+    select(func.max(idp_people.c.state_at), literal(_OPEN_END, Double))
+    .where(
         (idp_people.c.user_key == bindparam("user_key"))
         & one_of(idp_people.c.state, REMOVED_STATES)
     )
+    .union_all(select(_e.removed_at, _e.ended_at).where(_e.user_key == bindparam("user_key_2")))
 )
-_SINCE: Prepared[Any] = Prepared(
+_BETWEEN: Prepared[Any] = Prepared(
     select(func.count(), func.min(_a.ts), func.max(_a.ts), func.min(_a.source)).where(
         (_a.app == bindparam("app"))
         & (_a.user_key == bindparam("user_key"))
         & (_a.ts > bindparam("since"))
+        & (_a.ts < bindparam("until"))
+    )
+)
+_y = deprovision_cycles.c
+_CONFIRMED_ENDED = _y.confirmed_at.is_not(None) & (_y.confirmed_at < _y.ended_at)
+_ENDED: Prepared[Any] = Prepared(
+    select(_y.confirmed_at, _y.ended_at).where(
+        (_y.app == bindparam("app")) & (_y.user_key == bindparam("user_key")) & _CONFIRMED_ENDED
+    )
+)
+_ENDED_MANY: Prepared[Any] = Prepared(
+    select(_y.user_key, _y.confirmed_at, _y.ended_at).where(
+        (_y.app == bindparam("app")) & one_of_params(_y.user_key) & _CONFIRMED_ENDED
     )
 )

@@ -43,6 +43,7 @@ class Correlator:
         self.activity_detector = ActivityDetector(db, self.findings)
         self.deprovisions.on_confirmed = self.activity_detector.after_deprovision
         self.deprovisions.on_changed = self.activity_detector.forget
+        self.deprovisions.on_ended = self.activity_detector.ended
         self.idp.activity = self.activity_detector
 
     def finish(self) -> None:

@@ -66,6 +66,10 @@ class Deprovisions:
         # For readers that cache confirmed times by (app, user_key): told the app and the keys
         # a change may have moved (None: it cannot say which).
         self.on_changed: Changed = lambda app, keys: None
+        # For activity: a confirmed deprovision of (app, user_key) was ended by a (re)activation,
+        # or an ended one got (earlier) confirmation: its window of force changed.
+        self.on_ended: Callable[[str, str], None] = lambda app, user_key: None
+        self._cycle_apps: set[str] | None = None  # apps with ended deprovisions, read once
         # People whose rows were read up front (`prefetch`), and those of them with any row:
         # a (re)activation of anyone else has nothing to reset.
         self._asked: set[str] = set()
@@ -206,24 +210,60 @@ class Deprovisions:
             return
         params = {f"u{i}": v for i, v in enumerate(user_ids)}
         params.update({f"k{i}": v for i, v in enumerate(keys)})
-        people = self.db.rows(sql.removed_people(len(user_ids), len(keys)), **params)
-        for person in sorted(people):  # a stable order, whichever indexes answered
-            if person.activated_at is not None and person.state_at < person.activated_at:
+        removals = self.db.rows(sql.removals_of(len(user_ids), len(keys)), **params)
+        for one in sorted(removals, key=_stable):  # whichever indexes answered
+            if one.ended_at is not None:
+                if row.first_seen < one.ended_at and app in self.apps_of(one.idp, one.user_id):
+                    self._ended_request(app, row.sp_id, one, one.ended_at)
                 continue
-            if app in self.apps_of(person.idp, person.user_id):
+            if one.activated_at is not None and one.removed_at < one.activated_at:
+                continue
+            if app in self.apps_of(one.idp, one.user_id):
                 self.request(
                     app=app,
-                    person=person_key(person.idp, person.user_id),
-                    user_id=person.user_id,
-                    user_key=person.user_key,
-                    ts=person.state_at,
+                    person=person_key(one.idp, one.user_id),
+                    user_id=one.user_id,
+                    user_key=one.user_key,
+                    ts=one.removed_at,
                 )
 
+    def _ended_request(self, app: str, sp_id: str, ended: sql.Removal, end: float) -> None:
+        """An account seen only now existed during a removal a (re)activation has since ended:
+        that removal asked for it (the deprovision is kept as ended, its target this account),
+        and removal evidence from back then confirms it."""
+        person = person_key(ended.idp, ended.user_id)
+        cycle: dict[str, Any] = {"app": app, "person": person, "requested_at": ended.removed_at}
+        known = self.db.first(sql.CYCLE_TARGET, **cycle)
+        if known is None:
+            values = {"sp_id": sp_id, "user_key": ended.user_key, "confirmed_at": None}
+            self.db.run(sql.ADD_CYCLE, **cycle, **values, ended_at=end)
+            self._cycle_apps_now().add(app)
+        elif known[0] is None:
+            self.db.run(sql.SET_CYCLE_TARGET, **cycle, sp_id=sp_id)
+        else:
+            return  # that cycle already has its account
+        evidence = sql.FIRST_SCIM if self._has_bodies(app) else sql.FIRST_ANY
+        first = self.db.scalar(evidence, app=app, sp_id=sp_id, since=ended.removed_at)
+        if first is not None and first < end:
+            self.db.run(sql.CONFIRM_CYCLES, app=app, sp_id=sp_id, ts=first)
+            if ended.user_key:
+                self.on_ended(app, ended.user_key)
+
     def reset(self, *, person: str, ts: float) -> None:
-        """A (re)activation starts a new cycle: earlier requests no longer apply."""
+        """A (re)activation starts a new cycle: earlier requests no longer apply. They are
+        kept as ended (`deprovision_cycles`), so activity between a confirmation and the
+        (re)activation still counts, and activity after it never does, in any arrival order."""
         if person in self._asked and person not in self._with_rows:
             return  # read up front: no row to delete (most starts are of people never removed)
+        ended = self.db.rows(sql.ENDING, person=person, ts=ts)
+        if ended:
+            cycles = [{**_cycle(row), "ended_at": ts} for row in ended]
+            self.db.run_many(sql.ADD_CYCLE, cycles)
+            self._cycle_apps_now().update(row.app for row in ended)
         self._write(sql.RESET, keys=None, person=person, ts=ts)
+        for row in ended:
+            if row.user_key and row.confirmed_at is not None:
+                self.on_ended(row.app, row.user_key)
 
     def removal(self, *, app: str, sp_id: str, ts: float, applied: bool, source: str) -> None:
         """Record removal evidence and confirm the deprovisions it answers."""
@@ -240,6 +280,22 @@ class Deprovisions:
         for row in open_rows:
             assert row.requested_at is not None  # the query compared it with `ts`
             self._confirm(app, row.person, sp_id, row.requested_at)
+        if applied and not sp_id.startswith(PERSON_TARGET):
+            self._confirm_ended(app, sp_id, ts, source)
+
+    def _confirm_ended(self, app: str, sp_id: str, ts: float, source: str) -> None:
+        """A removal inside a deprovision a (re)activation has since ended confirms it (when
+        this evidence counts for the app), as it would have before the (re)activation."""
+        if app not in self._cycle_apps_now() or (source != "scim" and self._has_bodies(app)):
+            return
+        if self.db.run(sql.CONFIRM_CYCLES, app=app, sp_id=sp_id, ts=ts):
+            for user_key in self.db.scalars(sql.CYCLE_KEYS, app=app, sp_id=sp_id, ts=ts):
+                self.on_ended(app, user_key)
+
+    def _cycle_apps_now(self) -> set[str]:
+        if self._cycle_apps is None:
+            self._cycle_apps = set(self.db.scalars(sql.CYCLE_APPS))
+        return self._cycle_apps
 
     def _confirm(self, app: str, person: str, sp_id: str, requested_at: float) -> None:
         sources = ("scim",) if self._has_bodies(app) else ("scim", "idp")
@@ -260,3 +316,12 @@ class Deprovisions:
     def _has_bodies(self, app: str) -> bool:
         """Whether the app's SCIM log shows bodies: then only its own evidence confirms."""
         return self.resources.has_bodies(app)
+
+
+def _cycle(row: sql.DeprovisionRow) -> dict[str, Any]:
+    """A deprovision row's columns that an ended cycle keeps."""
+    return {name: getattr(row, name) for name in sql.CYCLE_COLUMNS if name != "ended_at"}
+
+
+def _stable(one: sql.Removal) -> tuple[str, str, float, float]:
+    return one.idp, one.user_id, one.removed_at, one.ended_at or 0.0

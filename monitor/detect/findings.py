@@ -96,6 +96,11 @@ class Findings:
         else:
             self.db.run(_SET, **key, **values)
 
+    def withdraw(self, *, type: str, app: str | None, subject: str) -> None:
+        """The facts no longer show the finding at all (a recomputed one whose evidence turned
+        out to lie outside its window): it goes, as if it had never been raised."""
+        self.db.run(_DELETE, k_type=type, k_app=app or "", k_subject=subject)
+
     def resolve(self, *, type: str, app: str | None, subject: str, at: float) -> None:
         """The subject was mended; evidence older than `at` no longer keeps it open."""
         self.db.run(_RESOLVE, k_type=type, k_app=app or "", k_subject=subject, at=at)
@@ -127,6 +132,7 @@ _INSERT: Prepared[Any] = Prepared(
 _SET: Prepared[Any] = Prepared(
     findings.update().where(_KEY).values(status="open", resolved_at=None, **_VALUES)
 )
+_DELETE: Prepared[Any] = Prepared(findings.delete().where(_KEY))
 _RESOLVE: Prepared[Any] = Prepared(
     findings.update()
     .where(_KEY & (_c.status == "open") & (_c.last_at <= bindparam("at")))

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from monitor.detect._deprovision_sql import ADD_IDP_REMOVAL as _ADD_IDP_REMOVAL
 from monitor.detect.activity import ActivityDetector
 from monitor.detect.deprovision import (
     REMOVED_STATES,
@@ -164,8 +165,18 @@ class IdpDetector:
         return before
 
     def _started(self, event: IdpEvent) -> None:
-        self._set_person(event, "active")
+        before = self._set_person(event, "active")
+        if before is not None and before.state in REMOVED_STATES and before.state_at < event.ts:
+            self._removal_ended(before, event.ts)
         self.deprovisions.reset(person=person_key(str(event.idp), str(event.user_id)), ts=event.ts)
+
+    def _removal_ended(self, person: PersonRow, ts: float) -> None:
+        """Keep the removal this (re)activation ends: accounts and sessions read later are
+        judged against it as if they had arrived in time (`idp_removals`)."""
+        ended = {"idp": person.idp, "user_id": person.user_id, "user_key": person.user_key}
+        self.db.run(_ADD_IDP_REMOVAL, **ended, removed_at=person.state_at, ended_at=ts)
+        if self.activity is not None and person.user_key:
+            self.activity.after_idp_removal(person.user_key, ended=True)
 
     def _removed(self, event: IdpEvent) -> None:
         before = self._set_person(event, str(event.action))

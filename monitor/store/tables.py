@@ -135,6 +135,39 @@ deprovisions = Table(
     Index("ix_deprovisions_person", "person"),  # a (re)activation clears a person's requests
 )
 
+# Deprovisions a (re)activation ended, with when: activity is judged against the window each
+# was in force (confirmed_at .. ended_at) whatever order the facts arrive in, and a removal
+# the SCIM log shows only later can still confirm the one that was asked for then.
+deprovision_cycles = Table(
+    "deprovision_cycles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("app", String(64), nullable=False),
+    Column("person", String(320), nullable=False),
+    Column("sp_id", String(255), nullable=True),
+    Column("user_key", String(320), nullable=True),
+    Column("requested_at", Double, nullable=True),
+    Column("confirmed_at", Double, nullable=True),
+    Column("ended_at", Double, nullable=False),
+    Index("ix_deprovision_cycles_app_user_key", "app", "user_key"),
+    Index("ix_deprovision_cycles_app_sp_id", "app", "sp_id"),
+)
+
+# IdP removals a (re)activation ended: an account the SCIM log shows only later, or IdP-level
+# session activity read only later, is still judged against the removal in force back then.
+idp_removals = Table(
+    "idp_removals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idp", String(16), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("user_key", String(320), nullable=True),
+    Column("removed_at", Double, nullable=False),
+    Column("ended_at", Double, nullable=False),
+    Index("ix_idp_removals_person", "idp", "user_id"),
+    Index("ix_idp_removals_user_key", "user_key"),
+)
+
 # Findings, one row per subject, with a lifecycle.
 findings = Table(
     "findings",

@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
+from order_kit import APP_ID, APPINST, PERSON, USER, okta, scim
 from prometheus_client import CollectorRegistry
 
 from collectors.base import Batch
-from collectors.scimlog import parse_line
 from monitor.clock import FakeClock
 from monitor.config import SourceSpec, parse
-from monitor.events import IdpRecord, Record, ScimRequest
+from monitor.events import Record, ScimRequest
 from monitor.ingest import Ingestor
 from monitor.store import SqlStore
 from monitor.telemetry.metrics import Metrics
-
-APP_ID = "0oaTicketsApp"
-USER = "00uPersonOne000000001"
-
-
-def okta(uuid: str, published: str, event_type: str, *targets: dict[str, str]) -> IdpRecord:
-    raw = {
-        "uuid": uuid,
-        "published": published,
-        "eventType": event_type,
-        "outcome": {"result": "SUCCESS"},
-        "target": list(targets),
-    }
-    ts = datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp()
-    return IdpRecord(ts=ts, kind="okta_system_log", key=uuid, raw=raw)
-
-
-PERSON = {"id": USER, "type": "User", "alternateId": "pia@example.com"}
-APPINST = {"id": APP_ID, "type": "AppInstance", "alternateId": "Tickets"}
-
-
-def scim(line: dict[str, object]) -> ScimRequest:
-    record = parse_line(json.dumps(line).encode())
-    assert isinstance(record, ScimRequest)
-    record.app = "tickets"
-    return record
-
 
 Feed = Callable[[SourceSpec, list[Record]], None]
 
