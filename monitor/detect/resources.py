@@ -134,6 +134,8 @@ class Resources:
             values["disabled_at"] = ts
         if created and previous.created_at is None:
             values["created_at"] = ts
+        if ts < previous.first_seen:  # known first from a later IdP record naming its id
+            values["first_seen"] = ts
         if previous.deleted_at is not None and previous.deleted_at < ts:
             values["deleted_at"] = None  # seen again after a DELETE: it still exists
         self.update(app, sp_id, last_seen=ts, **values)

@@ -245,6 +245,8 @@ class ScimDetector:
         for other in others:
             if other.sp_id == me.sp_id or other.active is False or other.deleted_at is not None:
                 continue
+            if other.first_seen > ts:
+                continue  # known early from an IdP record, but not there yet: not at once
             pair = sorted([me.sp_id, other.sp_id])
             self.findings.raise_(
                 type="digital_twin",

@@ -16,18 +16,10 @@ import json
 from pathlib import Path
 
 import pytest
-from order_kit import APPINST, PERSON, okta, scim
-from prometheus_client import CollectorRegistry
+from order_kit import APPINST, PERSON, okta, report_after, scim
 
 from collectors.app_activity_log import parse_activity
-from collectors.base import Batch
-from monitor.clock import FakeClock
-from monitor.config import parse
 from monitor.events import ActivityRecord, Record
-from monitor.ingest import Ingestor
-from monitor.report import build_report
-from monitor.store import SqlStore
-from monitor.telemetry.metrics import Metrics
 
 USER = {"id": "sp-1", "userName": "pia@example.com", "externalId": PERSON["id"], "active": True}
 
@@ -79,30 +71,7 @@ SOURCES: dict[str, list[Record]] = {
 
 def findings(tmp_path: Path, url: str, order: tuple[str, ...]) -> list[tuple[object, ...]]:
     """The activity findings after ingesting each source whole, in `order` ("time": merged)."""
-    config = parse(
-        f"apps: [{{name: tickets, idp: okta, okta_app_id: {APPINST['id']}}}]\n"
-        "sources:\n  - {type: scim_log, app: tickets, path: t.log}\n"
-        "  - {type: okta_system_log, path: okta.json}\n"
-        "  - {type: app_activity_log, app: tickets, path: a.log}\n",
-        source="x.yaml",
-        base_dir=tmp_path,
-    )
-    store = SqlStore(url)
-    ingestor = Ingestor(
-        config=config, store=store, metrics=Metrics(CollectorRegistry()), clock=FakeClock()
-    )
-    specs = dict(zip(("scim", "okta", "activity"), config.sources, strict=True))
-    if order == ("time",):
-        merged = sorted(
-            ((record.ts, name, record) for name, records in SOURCES.items() for record in records),
-            key=lambda item: (item[0], item[1]),
-        )
-        ingestor.ingest_merged((specs[name], record) for _, name, record in merged)
-    for name in order if order != ("time",) else ():
-        records = SOURCES[name]
-        ingestor.ingest(specs[name], Batch(records=records, checkpoint={}, units=len(records)))
-    report = build_report(store, config)
-    store.close()
+    report = report_after(tmp_path, url, SOURCES, order)
     return sorted(
         (f["app"] or "", f["count"], f["first_at"], f["source"])
         for f in report["findings"]
