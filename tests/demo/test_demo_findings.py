@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from demo_kit import replayed_demo
 
-from monitor.cli import main
 from monitor.demo import DEFAULT_APPS, DemoTraffic
 
-START = 1_790_000_000.0
 DAY = 24 * 3600.0
 # Contract section 6: the finding types every scimwatch reports.
 TYPES = {
@@ -110,15 +108,8 @@ def _app_with(mishap: str) -> str:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     directory = tmp_path_factory.mktemp("findings-demo")
-    traffic = DemoTraffic(directory, start=START)
-    traffic.run_until(START + DAY)
-    config = directory / "scimwatch.yaml"
-    config.write_text(traffic.config_text(), encoding="utf-8")
-    out = directory / "report.json"
-    args = ["replay", "--config", str(config), "--report", str(out), "--no-progress"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    return Demo(traffic, directory, json.loads(out.read_text(encoding="utf-8")))
+    traffic, report = replayed_demo(directory, DAY)
+    return Demo(traffic, directory, report)
 
 
 def test_a_day_shows_every_finding_type_a_few_times_and_open(demo: Demo) -> None:

@@ -11,34 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from demo_kit import replayed_demo
 from prometheus_client import CollectorRegistry
 
-from monitor.cli import main
 from monitor.clock import FakeClock
 from monitor.config import SourceSpec, load
-from monitor.demo import DemoTraffic
 from monitor.ingest import Ingestor
 from monitor.report import build_report
 from monitor.store import SqlStore
 from monitor.telemetry.metrics import Metrics
-
-START = 1_790_000_000.0
 
 
 @pytest.fixture(scope="module")
 def day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """The demo's history (12 hours, the default seed) and `scimwatch replay`'s report of it."""
     directory = tmp_path_factory.mktemp("order-demo")
-    traffic = DemoTraffic(directory, start=START)
-    traffic.run_until(START + 12 * 3600)
-    config = directory / "scimwatch.yaml"
-    config.write_text(traffic.config_text(), encoding="utf-8")
-    out = directory / "report.json"
-    args = ["replay", "--config", str(config), "--report", str(out), "--no-progress"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    return directory, json.loads(out.read_text(encoding="utf-8"))
+    return directory, replayed_demo(directory, 12 * 3600)[1]
 
 
 def _kind(spec: SourceSpec) -> str:
