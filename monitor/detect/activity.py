@@ -69,7 +69,8 @@ class ActivityDetector:
         self.after_deprovision(app, user_key, ended=True)
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
-        """The first confirmed deprovision of each (app, user_key), read up front per app."""
+        """The first confirmed deprovision of each (app, user_key), and the windows of those a
+        (re)activation ended, read up front per app."""
         wanted = list(keys)
         for app, user_keys in by_scope(wanted, self._confirmed).items():
             for user_key, row in read_rows(self.db, _CONFIRMED_MANY, user_keys, _key, app=app):
