@@ -46,7 +46,33 @@ def problems(pages: dict[str, str], names: set[str]) -> list[str]:
             found.append(f"{name}: no silence command for this alert")
         if "```promql" not in text or "curl " not in text:
             found.append(f"{name}: Confirm needs a PromQL query and an API call")
+        confirm = text.split("## Confirm", 1)[-1].split("\n## ", 1)[0]
+        if not re.search(r"^Logs:", confirm, re.M):
+            found.append(f"{name}: Confirm needs the log lines to look for (Logs: ...)")
     return found
+
+
+# The mitigations the runbooks exist to carry (issue 6): (runbook, ### heading, text that must be
+# in that subsection, case-insensitive).
+MITIGATIONS = (
+    ("VendorQuirkRejected", "Entra ID", "aadOptscim062020"),
+    ("ProvisioningStalled", "Entra ID", "quarantin"),
+    ("ScimThrottled", "Google Workspace", "backoff"),
+    ("ScimThrottled", "Google Workspace", "429"),
+    ("RecreateChurn", "Okta", "username"),
+    ("MassDeprovisionSpike", "Okta", "import safeguard"),
+    ("ActivityAfterDeprovision", "Revoke sessions and tokens", "revoke"),
+)
+
+
+def _subsection(text: str, heading: str) -> str:
+    part = text.split(f"\n### {heading}\n", 1)
+    return re.split(r"\n##+ ", part[1], maxsplit=1)[0] if len(part) == 2 else ""
+
+
+@pytest.mark.parametrize(("name", "heading", "needle"), MITIGATIONS)
+def test_runbooks_carry_the_vendor_mitigations(name: str, heading: str, needle: str) -> None:
+    assert needle.lower() in _subsection(_pages()[name], heading).lower()
 
 
 def test_catalog_and_runbooks_match() -> None:
