@@ -107,6 +107,13 @@ class Dispatcher:
         resolved = [a for a in group.alerts if a.resolved and a.fingerprint in told]
         firing_fps = frozenset(a.fingerprint for a in firing)
         resolved_fps = frozenset(a.fingerprint for a in resolved)
+        # Announced, then silenced or inhibited, still firing: not shown, but still told as
+        # firing, so its resolve is announced even if the group is notified in between.
+        muted_told = frozenset(
+            a.fingerprint
+            for a in group.alerts
+            if not a.resolved and a.fingerprint in muted and a.fingerprint in told_firing
+        )
         if not _needs_update(entry, firing_fps, resolved_fps, integration, group, now):
             return None
         episode = (
@@ -114,7 +121,7 @@ class Dispatcher:
         )
         nflog.put(
             conn, group.key, receiver, index,
-            firing=firing_fps, resolved=resolved_fps, now=now, episode=episode,
+            firing=firing_fps | muted_told, resolved=resolved_fps, now=now, episode=episode,
         )  # fmt: skip
         if not firing and not integration.send_resolved:
             return None  # recorded as told; nothing this integration wants to hear

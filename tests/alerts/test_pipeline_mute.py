@@ -81,6 +81,32 @@ def test_silenced_alert_is_not_sent_but_its_resolve_is_when_it_was_announced(
     assert [a.labels["subject"] for a in team.calls[1].resolved] == ["a"]  # b was never announced
 
 
+@pytest.mark.parametrize("between", ["another alert", "repeat_interval"])
+def test_an_announced_alert_silenced_then_resolved_is_announced_resolved_whatever_came_between(
+    store: SqlStore, clock: FakeClock, between: str
+) -> None:
+    """Ack by silencing, then it resolves (Alertmanager #226): the resolve of an alert the
+    receiver was told about is sent even when its group was notified while it was silenced."""
+    team = Recorder()
+    eng = engine(store, clock, {"team": [team]}, config(group_wait=0.0, repeat_interval=600.0))
+    open_finding(store, "digital_twin", "crm", "a", clock.now())
+    open_finding(store, "digital_twin", "crm", "c", clock.now())
+    eng.tick()
+    eng.add_silence(matchers=['subject="a"'], created_by="oncall", comment="ack", duration=86400.0)
+    if between == "another alert":
+        open_finding(store, "digital_twin", "crm", "b", clock.now())
+    for _ in range(3):  # past group_interval, and repeat_interval for the other case
+        clock.advance(300)
+        eng.tick()
+    assert len(team.calls) >= 2  # the group was notified while a was silenced
+    assert all("a" not in [x.labels["subject"] for x in n.firing] for n in team.calls[1:])
+    resolve_finding(store, "digital_twin", "crm", "a", clock.now())
+    clock.advance(300)
+    eng.tick()
+    resolved = [x.labels["subject"] for n in team.calls for x in n.resolved]
+    assert resolved == ["a"]
+
+
 def test_until_resolved_silence_expires_once_its_alerts_resolve(
     store: SqlStore, clock: FakeClock
 ) -> None:
