@@ -150,7 +150,13 @@ def test_copytruncate_and_health_endpoints(setup: tuple[Path, Path, Path, Path])
         with log.open("r+") as handle:  # copytruncate: copy away, then truncate in place
             handle.truncate(0)
         append(log, 50, 70, status=401)
-        wait_for(lambda: daemon.total("hr") == 120, what="lines after copytruncate")
+        try:
+            wait_for(lambda: daemon.total("hr") == 120, what="lines after copytruncate")
+        except AssertionError as err:  # what the daemon did, for a failure seen once in CI
+            tail = daemon_log.read_text(errors="replace")[-3000:]
+            raise AssertionError(
+                f"{err}; total {daemon.total('hr')}; daemon log:\n{tail}"
+            ) from None
         assert daemon.report()["requests"]["hr"] == {"ok": 50, "auth_error": 70}
         page = daemon.get("/")
         assert "hr" in page and "scim_log/hr" in page
