@@ -8,10 +8,19 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["SAMPLE", "SHARED", "load_bench", "score_perfectly"]
+__all__ = ["FINDING_TYPES", "SAMPLE", "SHARED", "load_bench", "score_perfectly"]
 
 SHARED = Path(__file__).parents[2] / "shared"
 SAMPLE = SHARED / "samples" / "basic"
+# Contract section 6: the finding types every scimwatch reports.
+FINDING_TYPES = (
+    "silent_attribute_loss",
+    "digital_twin",
+    "recreate_churn",
+    "activity_after_deprovision",
+    "vendor_quirk_rejected",
+    "deprovision_not_applied",
+)
 _BENCH = Path(__file__).parents[1] / "bench"
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from contract_util import FINDING_TYPES
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
@@ -25,14 +26,6 @@ from monitor.settings import Settings
 from monitor.store.tables import sp_resources
 
 SAMPLE = Path(__file__).parents[2] / "shared" / "samples" / "basic"
-FINDING_TYPES = (
-    "silent_attribute_loss",
-    "digital_twin",
-    "recreate_churn",
-    "activity_after_deprovision",
-    "vendor_quirk_rejected",
-    "deprovision_not_applied",
-)
 REQUIRED = [
     "scimwatch_scim_requests_total",
     "scimwatch_scim_request_duration_seconds",

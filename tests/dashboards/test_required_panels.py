@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from contract_util import FINDING_TYPES
 
 from dashboards.build import JSON_DIR
 
@@ -21,14 +22,6 @@ _BY = r"sum by \([^)]*\b{label}\b[^)]*\) \((?:rate|increase)\({metric}"
 _Q = r"histogram_quantile\({q}.*{metric}"
 REQ, DUR = "scimwatch_scim_requests_total", "scimwatch_scim_request_duration_seconds_bucket"
 LAG, ERR = "scimwatch_deprovision_lag_seconds_bucket", "scimwatch_scim_errors_total"
-FINDINGS = (
-    "digital_twin",
-    "silent_attribute_loss",
-    "recreate_churn",
-    "activity_after_deprovision",
-    "vendor_quirk_rejected",
-    "deprovision_not_applied",
-)
 REQUIRED: dict[str, dict[str, tuple[str | None, str]]] = {
     "overview": {
         "request rate per app and IdP": (None, rf"by \(app, idp\) \(rate\({REQ}"),
@@ -54,7 +47,7 @@ REQUIRED: dict[str, dict[str, tuple[str | None, str]]] = {
     },
     "findings": {
         f"{kind} open": (None, rf"scimwatch_findings_open\{{[^}}]*type=\"{kind}\"")
-        for kind in FINDINGS
+        for kind in FINDING_TYPES
     },
     "collectors": {
         "up": (None, r"scimwatch_collector_up\b"),

@@ -15,20 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contract_util import FINDING_TYPES
 from demo_kit import replayed_demo
 
 from monitor.demo import DEFAULT_APPS, DemoTraffic
 
 DAY = 24 * 3600.0
-# Contract section 6: the finding types every scimwatch reports.
-TYPES = {
-    "silent_attribute_loss",
-    "digital_twin",
-    "recreate_churn",
-    "activity_after_deprovision",
-    "vendor_quirk_rejected",
-    "deprovision_not_applied",
-}
+TYPES = set(FINDING_TYPES)
 
 
 @dataclass(frozen=True)
