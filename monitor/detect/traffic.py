@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from monitor.events import Outcome, ScimEvent
-from monitor.store.sql import dialect_insert
 from monitor.store.tables_alerting import app_health, scim_traffic
+from monitor.store.upserts import count_upsert
 
 __all__ = ["Traffic"]
 
@@ -58,19 +58,11 @@ class Traffic:
     def write(self, conn: Connection) -> None:
         if not self._counts:
             return
-        insert = dialect_insert(conn)
         rows = [
             {"app": app, "minute": minute, "outcome": str(outcome), "count": n}
             for (app, minute, outcome), n in self._counts.items()
         ]
-        stmt = insert(scim_traffic)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["app", "minute", "outcome"],
-                set_={"count": scim_traffic.c.count + stmt.excluded.count},
-            ),
-            rows,
-        )
+        conn.execute(count_upsert(scim_traffic, conn.dialect.name), rows)
         for app, run in self._runs.items():
             self._write_run(conn, app, run)
 

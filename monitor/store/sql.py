@@ -11,7 +11,6 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +24,7 @@ from monitor.store.tables import (
     request_counts,
     sources,
 )
+from monitor.store.upserts import count_upsert, insert_for, source_upsert
 
 __all__ = ["SqlStore", "dialect_insert", "normalize_url"]
 
@@ -40,7 +40,7 @@ def normalize_url(url: str) -> str:
 
 def dialect_insert(conn: Connection) -> Any:
     """The INSERT construct with ON CONFLICT support for the connection's database."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return insert_for(conn.dialect.name)
 
 
 def _safe(url: str) -> str:
@@ -165,38 +165,19 @@ class SqlStore:
         newest_ts: float | None,
         now: float,
     ) -> None:
-        stmt = dialect_insert(conn)(sources).values(
-            name=source,
-            checkpoint=json.dumps(dict(checkpoint), sort_keys=True),
-            units_total=units,
-            newest_ts=newest_ts,
-            updated_at=now,
-        )
-        old_ts = func.coalesce(sources.c.newest_ts, stmt.excluded.newest_ts)
-        new_ts = func.coalesce(stmt.excluded.newest_ts, sources.c.newest_ts)
-        pick = func.max if conn.dialect.name == "sqlite" else func.greatest
-        newest = pick(old_ts, new_ts)
         conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[sources.c.name],
-                set_={
-                    "checkpoint": stmt.excluded.checkpoint,
-                    "units_total": sources.c.units_total + stmt.excluded.units_total,
-                    "newest_ts": newest,
-                    "updated_at": stmt.excluded.updated_at,
-                },
-            )
+            source_upsert(conn.dialect.name),
+            {
+                "name": source,
+                "checkpoint": json.dumps(dict(checkpoint), sort_keys=True),
+                "units_total": units,
+                "newest_ts": newest_ts,
+                "updated_at": now,
+            },
         )
 
     def _add_counts(self, conn: Connection, table: Any, rows: list[dict[str, object]]) -> None:
-        stmt = dialect_insert(conn)(table)
-        keys = [column for column in table.primary_key.columns]
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=keys, set_={"count": table.c.count + stmt.excluded.count}
-            ),
-            rows,
-        )
+        conn.execute(count_upsert(table, conn.dialect.name), rows)
 
     def request_counts(self) -> dict[str, dict[str, int]]:
         query = select(
