@@ -128,12 +128,15 @@ def _survivors(before: Mapping[str, object], body: object, wanted: _PathTest) ->
     the engine runs only when some path is left to ask it about (usually none is)."""
     if not isinstance(before, Mapping):
         return set()
+    asked = [path for path in attribute_paths(before) if wanted(path)]
+    if not asked:  # the usual answer: every path is still there, nothing to read
+        return set()
     urns = known_urns(before)
     operations = read_operations(body, urns)
     if operations is None:
         return set()
     named = _lowered(path for operation in operations for path in targets(operation, urns))
-    left = {p for p in attribute_paths(before) if wanted(p) and not _covered(p, named)}
+    left = {path for path in asked if not _covered(path, named)}
     if not left or (all(scalar_write(op, urns) for op in operations) and plain_shape(before)):
         return left
     expected = _lowered(attribute_paths(_expected(before, operations, urns)))

@@ -100,6 +100,14 @@ class Resources:
         if not isinstance(sp_id, str) or not sp_id:
             return None
         previous = self.get(app, sp_id)
+        if dumped is None:
+            dumped = dump_representation(rep)
+        if previous is not None and previous.representation is not None:
+            if ts < previous.last_seen:
+                return previous  # an older representation arriving late teaches nothing new
+            if dumped == previous.representation and not created:
+                self._touch(previous, ts)  # an import or a GET seeing it unchanged
+                return previous
         name = rep.get("userName") if resource_type == "User" else rep.get("displayName")
         active = as_bool(rep.get("active"))
         external = rep.get("externalId")
@@ -110,7 +118,7 @@ class Resources:
             "email_key": primary_email(rep),
             "external_id": external if isinstance(external, str) and external else None,
             "active": active,
-            "representation": dumped if dumped is not None else dump_representation(rep),
+            "representation": dumped,
         }
         if previous is None:
             self.insert(
@@ -125,11 +133,6 @@ class Resources:
                 )
             )
             return None
-        if previous.representation is not None and ts < previous.last_seen:
-            return previous  # an older representation arriving late teaches nothing new
-        if values["representation"] == previous.representation and not created:
-            self._touch(previous, ts)  # an import or a GET seeing it unchanged
-            return previous
         if active is False and previous.active is not False:
             values["disabled_at"] = ts
         if created and previous.created_at is None:
