@@ -11,11 +11,19 @@ Actions are the most frequent write and nothing reads them back until a recount,
 written behind: kept in order and inserted with one `executemany` before the next recount
 reads the table and when the transaction commits (`flush`). The buffer holds at most one
 batch's actions and dies with the transaction, so it never outlives what it belongs to.
+
+A zombie account keeps acting, often thousands of times (a sync job whose token survived).
+Recounting its window from the table on every action read every earlier action again, so its
+cost grew with the square of its activity. Once an account has been counted in this
+transaction, an action under the same windows only adds itself to the count kept in memory
+(`_Tally`), and the finding is written once, at `flush`. Any change of windows recounts from
+the table; the tally dies with the transaction like the buffer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Double, bindparam, func, literal, select
@@ -39,6 +47,26 @@ _OPEN_END = 1e300  # a deprovision still in force: no action time is later
 Window = tuple[float, float]  # (confirmed, ended): actions strictly between them count
 
 
+@dataclass(slots=True)
+class _Tally:
+    """An account's actions inside its windows, as last counted plus those added since."""
+
+    windows: tuple[Window, ...]
+    count: int = 0
+    first: float = _OPEN_END
+    last: float = 0.0
+    source: str = ""  # the least source name among the counted actions
+
+    def add(self, ts: float, source: str) -> bool:
+        """Count one more action; False when it lies outside every window."""
+        if not any(start < ts < end for start, end in self.windows):
+            return False
+        self.source = min(self.source, source) if self.count else source
+        self.count += 1
+        self.first, self.last = min(self.first, ts), max(self.last, ts)
+        return True
+
+
 class ActivityDetector:
     """Stores successful actions and keeps the activity findings equal to the facts."""
 
@@ -50,6 +78,8 @@ class ActivityDetector:
         # (app, user_key) -> confirmed deprovisions a (re)activation ended, until one changes
         self._ended: dict[tuple[str, str], tuple[Window, ...]] = {}
         self._unwritten: list[dict[str, Any]] = []  # actions not inserted yet, in order
+        self._tallies: dict[tuple[str, str], _Tally] = {}  # (app or "", user_key)
+        self._dirty: set[tuple[str, str]] = set()  # tallies whose finding is not written yet
 
     def forget(self, app: str | None, user_keys: Collection[str | None] | None) -> None:
         """Deprovision rows changed: the confirmed times of those keys in that app may be out
@@ -87,20 +117,32 @@ class ActivityDetector:
         """One successful action of an account (app "" for IdP-level sessions)."""
         self._unwritten.append({"app": app, "user_key": user_key, "ts": ts, "source": source})
         if app:
-            self.after_deprovision(app, user_key)
+            self.after_deprovision(app, user_key, new=(ts, source))
         else:
-            self.after_idp_removal(user_key)
+            self.after_idp_removal(user_key, new=(ts, source))
 
     def flush(self) -> None:
-        """Insert the actions kept so far (before the table is read, and before commit)."""
+        """Insert the actions kept so far and write the findings counted in memory (before the
+        table is read, and before commit)."""
         if self._unwritten:
             self.db.run_many(_INSERT, self._unwritten)
             self._unwritten = []
+        for key in sorted(self._dirty):
+            self._put(*key, self._tallies[key])
+        self._dirty.clear()
 
-    def after_deprovision(self, app: str, user_key: str | None, *, ended: bool = False) -> None:
+    def after_deprovision(
+        self,
+        app: str,
+        user_key: str | None,
+        *,
+        ended: bool = False,
+        new: tuple[float, str] | None = None,
+    ) -> None:
         """Recount the app's activity while the account's deprovisions there were in force:
         from the confirmation of the current one on, and inside each ended one. `ended`: a
-        window shrank or moved, so a finding the windows no longer support goes."""
+        window shrank or moved, so a finding the windows no longer support goes. `new`: the
+        action (time, source) that asks, the only change when the windows are as counted."""
         if not user_key:
             return
         key = (app, user_key)
@@ -117,9 +159,11 @@ class ActivityDetector:
         if confirmed is not None:
             windows.append((float(confirmed), _OPEN_END))
         if windows or ended:
-            self._count(app, user_key, windows, shrank=ended)
+            self._count(app, user_key, windows, shrank=ended, new=new)
 
-    def after_idp_removal(self, user_key: str | None, *, ended: bool = False) -> None:
+    def after_idp_removal(
+        self, user_key: str | None, *, ended: bool = False, new: tuple[float, str] | None = None
+    ) -> None:
         """Recount IdP sessions and tokens while the IdP had the person removed: since the
         current removal, and inside each removal a (re)activation ended (`ended`: one just
         did, so a finding counted against the open removal may shrink or go)."""
@@ -128,34 +172,51 @@ class ActivityDetector:
         rows = self.db.rows(_REMOVALS, user_key=user_key, user_key_2=user_key)
         windows = [(float(start), float(end)) for start, end in rows if start is not None]
         if windows or ended:
-            self._count("", user_key, windows, shrank=ended)
+            self._count("", user_key, windows, shrank=ended, new=new)
 
     def _count(
-        self, app: str, user_key: str, windows: list[Window], *, shrank: bool = False
+        self,
+        app: str,
+        user_key: str,
+        windows: list[Window],
+        *,
+        shrank: bool = False,
+        new: tuple[float, str] | None = None,
     ) -> None:
         """Set the finding to the actions inside `windows`. None inside: no finding, and one
-        counted while a window was wider (`shrank`) goes (windows only shrink when ended)."""
+        counted while a window was wider (`shrank`) goes (windows only shrink when ended).
+        An action under the windows last counted is added to the tally instead (`new`)."""
+        key = (app, user_key)
+        tally = self._tallies.get(key)
+        if new is not None and not shrank and tally is not None and tally.windows == tuple(windows):
+            if tally.add(*new):
+                self._dirty.add(key)
+            return
+        self._dirty.discard(key)  # recounted below from the table, this action included
         self.flush()
-        count, first, last, sources = 0, _OPEN_END, 0.0, []
+        tally = self._tallies[key] = _Tally(tuple(windows))
         for start, end in windows:
             row = self.db.first(_BETWEEN, app=app, user_key=user_key, since=start, until=end)
             assert row is not None  # an aggregate always has its row
             if row[0]:
-                count += int(row[0])
-                first, last = min(first, float(row[1])), max(last, float(row[2]))
-                sources.append(str(row[3]))
-        if not count:
-            if shrank:
-                self.findings.withdraw(type=TYPE, app=app or None, subject=user_key)
-            return
+                tally.source = min(tally.source, str(row[3])) if tally.count else str(row[3])
+                tally.count += int(row[0])
+                tally.first = min(tally.first, float(row[1]))
+                tally.last = max(tally.last, float(row[2]))
+        if tally.count:
+            self._put(app, user_key, tally)
+        elif shrank:
+            self.findings.withdraw(type=TYPE, app=app or None, subject=user_key)
+
+    def _put(self, app: str, user_key: str, tally: _Tally) -> None:
         self.findings.put(
             type=TYPE,
             app=app or None,
             subject=user_key,
-            fields={"source": min(sources), "user_name": user_key},
-            first_at=first,
-            last_at=last,
-            count=count,
+            fields={"source": tally.source, "user_name": user_key},
+            first_at=tally.first,
+            last_at=tally.last,
+            count=tally.count,
         )
 
 
