@@ -58,11 +58,13 @@ class _Tally:
     source: str = ""  # the least source name among the counted actions
 
     def add(self, ts: float, source: str) -> bool:
-        """Count one more action; False when it lies outside every window."""
-        if not any(start < ts < end for start, end in self.windows):
+        """Count one more action in each window holding it, as a recount sums them; False
+        when it lies outside every window."""
+        inside = sum(1 for start, end in self.windows if start < ts < end)
+        if not inside:
             return False
         self.source = min(self.source, source) if self.count else source
-        self.count += 1
+        self.count += inside
         self.first, self.last = min(self.first, ts), max(self.last, ts)
         return True
 
