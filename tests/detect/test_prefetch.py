@@ -5,67 +5,19 @@ SQLite and PostgreSQL. Duplicates within a batch and across batches are deduplic
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from detect.sample_items import SAMPLE, Items, dump_tables, sample_items
 
-from monitor.classify import classify
 from monitor.classify.idp import normalize
 from monitor.config import Config, load
 from monitor.detect.correlate import Correlator
 from monitor.detect.prefetch import IN_SIZE, in_params, slices
-from monitor.events import IdpRecord, Record, ScimEvent, ScimRequest
+from monitor.events import IdpRecord
 from monitor.ingest import app_index
 from monitor.store import SqlStore
-from monitor.store.tables import (
-    activity,
-    deprovisions,
-    findings,
-    idp_links,
-    idp_people,
-    idp_seen,
-    metadata,
-    scim_removals,
-    sp_resources,
-)
-
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "basic"
-TABLES = (sp_resources, idp_people, idp_links, idp_seen, deprovisions, scim_removals, activity)
-Items = list[ScimEvent | Record]
-
-
-def _items(config: Config) -> Items:
-    """Every record of the sample, classified, in event-time order as a replay merges them."""
-    merged: list[tuple[float, int, int, Record]] = []
-    for order, spec in enumerate(s for s in config.sources if getattr(s.config, "path", None)):
-        collector = spec.kind.make(spec.config, name=spec.name, base_dir=config.base_dir)
-        collector.restore(None)
-        while (batch := collector.poll(final=True)) is not None:
-            merged += [(r.ts, order, len(merged), r) for r in batch.records]
-        collector.close()
-    idps = {app.name: app.idp for app in config.apps}
-    apps = {spec.name: spec.app for spec in config.sources}
-    items: Items = []
-    for _, order, _, record in sorted(merged, key=lambda m: m[:3]):
-        if isinstance(record, ScimRequest):
-            app = apps[config.sources[order].name] or record.app or "unknown"
-            items.append(classify(record, app=app, idp=idps.get(app)))  # type: ignore[arg-type]
-        else:
-            items.append(record)
-    return items
-
-
-def _dump(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
-    with store.engine.connect() as conn:
-        dumped = {}
-        for table in (*TABLES, findings):
-            columns = [c for c in table.c if c.name not in ("id", "updated_at")]
-            rows = conn.execute(select(*columns)).all()
-            dumped[table.name] = sorted((tuple(row) for row in rows), key=repr)
-        return dumped
-
+from monitor.store.tables import metadata
 
 Handler = Callable[[Correlator, Items], None]
 
@@ -81,7 +33,7 @@ def _run(
             correlator = Correlator(conn, app_index(config))
             how(correlator, items[start : start + size])
             correlator.finish()
-    return _dump(store)
+    return dump_tables(store)
 
 
 def _one_by_one(correlator: Correlator, items: Items) -> None:
@@ -96,7 +48,7 @@ def _up_front(correlator: Correlator, items: Items) -> None:
 @pytest.mark.parametrize("size", [700, 5000])
 def test_handle_all_stores_what_one_by_one_stores(store: SqlStore, size: int) -> None:
     config = load(SAMPLE / "scimwatch.yaml")
-    items = _items(config)
+    items = sample_items(config)
     # Each IdP record twice more: once in the same batch, once (re-read) far later.
     idp = [item for item in items if isinstance(item, IdpRecord)][:300]
     items = [*items[:2000], *idp, *items[2000:], *idp]
