@@ -25,6 +25,7 @@ from monitor.telemetry.metrics import (
     COLLECTOR_LAST_SUCCESS,
     COLLECTOR_NEWEST_EVENT,
     COLLECTOR_UP,
+    DETECTION_SKIPPED,
     INGEST_LINES,
     INGEST_REJECTED,
     NOTIFICATION_LATENCY,
@@ -73,6 +74,17 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "Rejected lines/s",
                 "Input lines skipped as unreadable, all sources.",
                 Query(f"sum(rate({INGEST_REJECTED}{{{SOURCE}}}[{RATE}]))"),
+                unit="short",
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "Skipped by detection",
+                "Well-formed records that made detection fail, each skipped alone while the rest "
+                "of its batch landed (a value the database refuses, or a scimwatch bug). 0 is "
+                "normal; otherwise the daemon log names each one ('detection skipped a ... "
+                "record'): what it would have shown is missing.",
+                Query(f"sum(increase({DETECTION_SKIPPED}[$__range]))"),
                 unit="short",
             )
         )

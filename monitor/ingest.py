@@ -13,19 +13,25 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import traceback
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from opentelemetry import trace
 from opentelemetry.trace import Tracer
+from sqlalchemy import Connection
 
 from collectors.base import Batch
 from monitor.clock import Clock
 from monitor.config import Config, SourceSpec
 from monitor.detect.correlate import Correlator
+from monitor.detect.findings import Outcomes
+from monitor.detect.guard import detect_batch
 from monitor.detect.idp import AppIndex
 from monitor.detect.traffic import Traffic
-from monitor.events import Idp, Record, RejectReason, ScimEvent
+from monitor.events import Idp, IdpRecord, Record, RejectReason, ScimEvent
 from monitor.store.base import Store
 from monitor.tally import Sink, Tally, summarize
 from monitor.telemetry.metrics import Metrics
@@ -35,6 +41,12 @@ from monitor.telemetry.tracing import TRACER_NAME
 __all__ = ["Ingestor", "app_index", "summarize"]
 
 log = logging.getLogger("scimwatch.ingest")
+_PACKAGE = Path(__file__).parent
+
+
+def _detector_frame(path: Path) -> bool:
+    """scimwatch's own code, not the store layer: where a skipped record's log points."""
+    return path.is_relative_to(_PACKAGE) and not path.is_relative_to(_PACKAGE / "store")
 
 
 def app_index(config: Config) -> AppIndex:
@@ -86,13 +98,12 @@ class Ingestor:
 
     def _ingest(self, source: SourceSpec, batch: Batch) -> BatchSummary:
         with self._lock, self._store.transaction() as conn:
-            correlator = Correlator(conn, self._apps)
             traffic = Traffic()
             items: list[ScimEvent | Record] = []
             summary = summarize(
                 batch, app=source.app, idp=self._idp(source), sink=_both(traffic, items.append)
             )
-            self._detect(correlator, items)
+            outcomes, skipped = self._detect(conn, items, source.name)
             traffic.write(conn)
             self._store.write_source(
                 conn,
@@ -105,7 +116,7 @@ class Ingestor:
             )
             self._store.add_requests(conn, summary.requests)
         self._metrics.apply(source.name, summary)
-        self._publish(correlator)
+        self._publish(outcomes, skipped)
         _log_rejects(source.name, batch.rejected, batch.examples)
         return summary
 
@@ -123,7 +134,6 @@ class Ingestor:
         """The merged batch's summary, its record count and how many sources it spans."""
         tally = Tally()
         with self._lock, self._store.transaction() as conn:
-            correlator = Correlator(conn, self._apps)
             traffic = Traffic()
             handled: list[ScimEvent | Record] = []
             sink = _both(traffic, handled.append)
@@ -133,31 +143,44 @@ class Ingestor:
                 if route is None:
                     route = routes[spec.name] = (spec.app, self._idp(spec))
                 tally.add_all((record,), app=route[0], idp=route[1], sink=sink)
-            self._detect(correlator, handled)
+            outcomes, skipped = self._detect(conn, handled, "replay")
             traffic.write(conn)
             summary = tally.summary()
             self._store.add_requests(conn, summary.requests)
         self._metrics.apply_requests(summary)
-        self._publish(correlator)
+        self._publish(outcomes, skipped)
         return summary, len(handled), len(routes)
 
-    def _detect(self, correlator: Correlator, items: list[ScimEvent | Record]) -> None:
+    def _detect(
+        self, conn: Connection, items: list[ScimEvent | Record], where: str
+    ) -> tuple[Outcomes, list[str]]:
         """One detection pass over a batch, traced as a whole: its outcomes are counted once
-        at the end, so the span costs the same for ten records as for ten thousand."""
+        at the end, so the span costs the same for ten records as for ten thousand. A record
+        detection cannot handle is skipped alone (`monitor.detect.guard`); the kinds of those
+        skipped are returned, to be counted once the batch has committed."""
+        skipped: list[str] = []
+
+        def failed(item: ScimEvent | Record, err: Exception) -> None:
+            skipped.append(record_kind(item))
+            _log_skipped(where, item, err)
+
         with self._tracer.start_as_current_span(
             "detect.batch", attributes={"scimwatch.records": len(items)}
         ) as span:
-            correlator.handle_all(items)
-            correlator.finish()
-            outcomes = correlator.outcomes
+            outcomes = detect_batch(conn, items, self._correlator, failed)
             span.set_attribute("scimwatch.findings.opened", sum(outcomes.opened.values()))
             span.set_attribute("scimwatch.deprovisions.confirmed", len(outcomes.confirmed))
+            span.set_attribute("scimwatch.records.skipped", len(skipped))
+        return outcomes, skipped
 
-    def _publish(self, correlator: Correlator) -> None:
-        outcomes = correlator.outcomes
+    def _correlator(self, conn: Connection, outcomes: Outcomes) -> Correlator:
+        return Correlator(conn, self._apps, outcomes)
+
+    def _publish(self, outcomes: Outcomes, skipped: list[str]) -> None:
         self._metrics.apply_outcomes(
             confirmed=outcomes.confirmed, opened=outcomes.opened, idp_of=self._idp_label
         )
+        self._metrics.skipped_records(skipped)
 
     def _idp_label(self, app: str) -> str:
         idp = self._idps.get(app)
@@ -200,6 +223,29 @@ def _both(traffic: Traffic, detect: Sink) -> Sink:
         detect(item)
 
     return sink
+
+
+def record_kind(item: ScimEvent | Record) -> str:
+    """`scim`, `idp` or `activity`: the `kind` label of a skipped record."""
+    if isinstance(item, ScimEvent):
+        return "scim"
+    return "idp" if isinstance(item, IdpRecord) else "activity"
+
+
+def _log_skipped(where: str, item: ScimEvent | Record, err: Exception) -> None:
+    """Where detection failed and on what kind of record, never the record's content (it may
+    hold secrets) nor the error's message (it may quote the content)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    ours = [f for f in frames if _detector_frame(Path(f.filename))] or frames
+    at = f" in {ours[-1].name} ({Path(ours[-1].filename).name}:{ours[-1].lineno})" if ours else ""
+    log.error(
+        "%s: detection skipped a %s record of %s: %s%s",
+        where,
+        record_kind(item),
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(item.ts)),
+        type(err).__name__,
+        at,
+    )
 
 
 def _log_rejects(

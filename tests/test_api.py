@@ -24,6 +24,7 @@ from monitor.replay import replay
 from monitor.secret import Secret
 from monitor.settings import Settings
 from monitor.store.tables import sp_resources
+from monitor.telemetry.metrics import DETECTED_KINDS
 
 SAMPLE = Path(__file__).parents[2] / "shared" / "samples" / "basic"
 REQUIRED = [
@@ -104,6 +105,7 @@ def test_no_label_carries_a_user_or_an_id(app: App, client: TestClient) -> None:
         "alertname": {rule.name for rule in CATALOG},
         "severity": {rule.severity for rule in CATALOG},
         "receiver": {r.name for r in app.config.alerting.receivers},
+        "kind": set(DETECTED_KINDS),
     }
     for family in text_string_to_metric_families(client.get("/metrics").text):
         for sample in family.samples:

@@ -30,10 +30,10 @@ def session_source(kind: str) -> str:
 class Correlator:
     """Routes classified SCIM events, IdP records and activity to their detectors."""
 
-    def __init__(self, conn: Connection, apps: AppIndex) -> None:
+    def __init__(self, conn: Connection, apps: AppIndex, outcomes: Outcomes | None = None) -> None:
         self.conn = conn
         db = Db(conn)
-        self.outcomes = Outcomes()
+        self.outcomes = outcomes if outcomes is not None else Outcomes()
         self.findings = Findings(db, self.outcomes)
         resources = Resources(db)
         self.deprovisions = Deprovisions(db, resources, self.findings)

@@ -24,7 +24,7 @@ from monitor.telemetry.state import (
 )
 from monitor.telemetry.summary import BatchSummary
 
-__all__ = ["NAMES", "Metrics"]
+__all__ = ["DETECTED_KINDS", "NAMES", "Metrics"]
 
 SCIM_REQUESTS = "scimwatch_scim_requests_total"
 SCIM_DURATION = "scimwatch_scim_request_duration_seconds"
@@ -34,6 +34,7 @@ SCIM_RETRY_AFTER = "scimwatch_scim_retry_after_seconds"
 SCIM_QUIRKS = "scimwatch_scim_quirk_requests_total"
 INGEST_LINES = "scimwatch_ingest_lines_total"
 INGEST_REJECTED = "scimwatch_ingest_rejected_lines_total"
+DETECTION_SKIPPED = "scimwatch_detection_skipped_records_total"
 COLLECTOR_UP = "scimwatch_collector_up"
 COLLECTOR_LAST_SUCCESS = "scimwatch_collector_last_success_timestamp_seconds"
 COLLECTOR_ERRORS = "scimwatch_collector_errors_total"
@@ -48,6 +49,8 @@ ALERTS_LAST_EVALUATION = "scimwatch_alerts_last_evaluation_timestamp_seconds"
 NOTIFICATIONS = "scimwatch_notifications_total"
 NOTIFICATION_LATENCY = "scimwatch_notification_latency_seconds"
 
+DETECTED_KINDS = ("scim", "idp", "activity")  # the `kind` of a record detection skipped
+
 NAMES = (
     SCIM_REQUESTS,
     SCIM_DURATION,
@@ -57,6 +60,7 @@ NAMES = (
     SCIM_QUIRKS,
     INGEST_LINES,
     INGEST_REJECTED,
+    DETECTION_SKIPPED,
     COLLECTOR_UP,
     COLLECTOR_LAST_SUCCESS,
     COLLECTOR_ERRORS,
@@ -142,6 +146,14 @@ class Metrics:
             ["source", "reason"],
             registry=registry,
         )
+        self.detection_skipped = Counter(
+            _name(DETECTION_SKIPPED),
+            "Records detection could not handle, skipped alone (see the log).",
+            ["kind"],
+            registry=registry,
+        )
+        for kind in DETECTED_KINDS:  # 0, not nothing, until the first one
+            self.detection_skipped.labels(kind)
         self.collector_up = Gauge(
             COLLECTOR_UP,
             "1 when the collector's last poll succeeded.",
@@ -228,6 +240,11 @@ class Metrics:
             self.deprovision_lag.labels(app, idp_of(app)).observe(max(lag, 0.0))
         for (app, kind), n in opened.items():
             self.findings_total.labels(app or "", kind).inc(n)
+
+    def skipped_records(self, kinds: Iterable[str]) -> None:
+        """Publish the records a committed batch's detection skipped, by kind."""
+        for kind in kinds:
+            self.detection_skipped.labels(kind).inc()
 
     def observe_notification(self, receiver: str, outcome: str, seconds: float) -> None:
         self.notifications.labels(receiver, outcome).inc()

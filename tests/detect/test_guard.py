@@ -1,0 +1,201 @@
+"""A record detection cannot handle is skipped alone: the rest of its batch lands exactly as
+it would have without it, on SQLite and PostgreSQL; an outage of the database still fails the
+whole batch (retried later); and a value PostgreSQL refuses (a 300-character SCIM id) no longer
+stops a replay or stalls its source."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from detect.sample_items import SAMPLE, Items, dump_tables, sample_items
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Connection
+
+from monitor.clock import FakeClock
+from monitor.config import Config, load
+from monitor.detect.correlate import Correlator
+from monitor.detect.findings import Outcomes
+from monitor.detect.guard import detect_batch
+from monitor.detect.scim import ScimDetector
+from monitor.events import Operation, ScimEvent
+from monitor.ingest import Ingestor, app_index
+from monitor.replay import replay
+from monitor.store import SqlStore
+from monitor.store.tables import metadata
+from monitor.telemetry.metrics import DETECTION_SKIPPED, Metrics
+
+CONFIG = load(SAMPLE / "scimwatch.yaml")
+APPS = app_index(CONFIG)
+BATCH = 5000
+
+
+def _poison(items: Items) -> ScimEvent:
+    """A create in the first batch whose account later events of that batch touch: detection
+    writes for it before it fails, and what it wrote must not be seen by those events."""
+    first = [i for i in items[:BATCH] if isinstance(i, ScimEvent)]
+    for n, event in enumerate(first):
+        later = {(e.app, e.sp_id) for e in first[n + 1 :] if e.operation is not Operation.CREATE}
+        if event.operation is Operation.CREATE and (event.app, event.sp_id) in later:
+            return event
+    raise AssertionError("the sample has no create followed by more traffic to that account")
+
+
+class _Failing(ScimDetector):
+    """The real SCIM detector, failing on one event after doing all its work for it."""
+
+    def __init__(self, base: ScimDetector, bad: ScimEvent, error: Exception) -> None:
+        super().__init__(base.resources, base.deprovisions, base.findings)
+        self.bad, self.error = bad, error
+
+    def handle(self, event: ScimEvent) -> None:
+        super().handle(event)
+        if event is self.bad:
+            raise self.error
+
+
+def _failing_on(bad: ScimEvent, error: Callable[[Connection], Exception]) -> Any:
+    def make(conn: Connection, outcomes: Outcomes) -> Correlator:
+        correlator = Correlator(conn, APPS, outcomes)
+        correlator.scim = _Failing(correlator.scim, bad, error(conn))
+        return correlator
+
+    return make
+
+
+def _plain(conn: Connection, outcomes: Outcomes) -> Correlator:
+    return Correlator(conn, APPS, outcomes)
+
+
+def _clear(store: SqlStore) -> None:
+    with store.engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def _detect(store: SqlStore, items: Items, make: Any) -> tuple[list[Outcomes], list[object]]:
+    _clear(store)
+    outcomes, failed = [], []
+    for start in range(0, len(items), BATCH):
+        with store.transaction() as conn:
+            found = detect_batch(
+                conn, items[start : start + BATCH], make, lambda i, e: failed.append(i)
+            )
+            outcomes.append(found)
+    return outcomes, failed
+
+
+def test_the_rest_of_the_batch_lands_as_without_the_record(store: SqlStore) -> None:
+    items = sample_items(CONFIG)
+    bad = _poison(items)
+    without = [item for item in items if item is not bad]
+    expected_outcomes, none_failed = _detect(store, without, _plain)
+    expected = dump_tables(store)
+
+    got_outcomes, failed = _detect(store, items, _failing_on(bad, lambda conn: ValueError("bug")))
+
+    assert none_failed == [] and failed == [bad]
+    assert sum(map(len, expected.values())) > 10_000  # the sample filled the tables
+    for table, rows in expected.items():
+        assert dump_tables(store)[table] == rows, table
+    for want, got in zip(expected_outcomes, got_outcomes, strict=True):
+        assert (got.opened, sorted(got.confirmed)) == (want.opened, sorted(want.confirmed))
+
+
+def test_an_outage_fails_the_whole_batch(store: SqlStore) -> None:
+    items = sample_items(CONFIG)[:BATCH]
+    bad = _poison(items)
+    _clear(store)
+    failed: list[object] = []
+
+    def outage(conn: Connection) -> Exception:
+        error: Exception = conn.dialect.loaded_dbapi.OperationalError("disk I/O error")
+        return error
+
+    with pytest.raises(Exception, match="disk I/O error"), store.transaction() as conn:
+        detect_batch(conn, items, _failing_on(bad, outage), lambda i, e: failed.append(i))
+
+    assert failed == []  # not a record's fault: nothing skipped, nothing committed
+    assert sum(map(len, dump_tables(store).values())) == 0
+
+
+# -- a value PostgreSQL refuses, end to end through replay ------------------------------------
+
+
+def _line(ts: str, sp_id: str, user: str) -> str:
+    rep = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": sp_id, "userName": user}
+    exchange = {
+        "ts": ts,
+        "method": "POST",
+        "path": "/scim/v2/Users",
+        "status": 201,
+        "request_body": {"userName": user, "active": True},
+        "response_body": {**rep, "active": True},
+        "user_agent": "Okta SCIM Client 1.0.0",
+    }
+    return json.dumps(exchange)
+
+
+def _config(tmp_path: Path) -> Config:
+    long_id = "x" * 300  # sp_resources.sp_id holds 255
+    lines = [
+        _line("2026-03-01T10:00:00Z", "c-1", "ann@corp.test"),
+        _line("2026-03-01T10:01:00Z", long_id, "bob@corp.test"),
+        _line("2026-03-01T10:02:00Z", "c-3", "ANN@corp.test"),  # a twin of c-1
+    ]
+    (tmp_path / "crm.log").write_text("\n".join(lines) + "\n")
+    (tmp_path / "scimwatch.yaml").write_text(
+        "apps: [{name: crm, idp: okta}]\nsources: [{type: scim_log, app: crm, path: crm.log}]\n"
+    )
+    return load(tmp_path / "scimwatch.yaml")
+
+
+@pytest.mark.postgres
+def test_a_live_source_moves_past_a_value_postgresql_refuses(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    config = _config(tmp_path)
+    spec = config.sources[0]
+    store = SqlStore(postgres_url)
+    _clear(store)
+    ingestor = Ingestor(
+        config=config, store=store, metrics=Metrics(CollectorRegistry()), clock=FakeClock()
+    )
+    collector = spec.kind.make(spec.config, name=spec.name, base_dir=config.base_dir)
+    collector.restore(None)
+    batch = collector.poll()
+    assert batch is not None and batch.units == 3
+
+    ingestor.ingest(spec, batch)  # raised before, and the retry raised again, forever
+
+    checkpoint = store.checkpoint(source=spec.name)
+    collector.close()
+    store.close()
+    assert checkpoint == batch.checkpoint  # committed: the next poll reads what follows
+
+
+@pytest.mark.postgres
+def test_a_value_postgresql_refuses_is_skipped_and_counted(
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = _config(tmp_path)
+    store = SqlStore(postgres_url)
+    _clear(store)
+    registry = CollectorRegistry()
+    ingestor = Ingestor(config=config, store=store, metrics=Metrics(registry), clock=FakeClock())
+
+    with caplog.at_level(logging.ERROR, logger="scimwatch.ingest"):
+        replay(config, ingestor=ingestor)
+
+    twins, _total = store.finding_rows(type="digital_twin")
+    store.close()
+    assert [row["fields"]["sp_ids"] for row in twins] == [["c-1", "c-3"]]
+    assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "scim"}) == 1
+    assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "idp"}) == 0
+    logged = [r.getMessage() for r in caplog.records]
+    assert len(logged) == 1 and "skipped a scim record of 2026-03-01T10:01:00Z" in logged[0]
+    assert "StringDataRightTruncation" in logged[0] and "x" * 300 not in logged[0]
