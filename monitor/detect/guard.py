@@ -1,7 +1,7 @@
 """Detection that one record cannot stop.
 
 A batch commits with its source's checkpoint, so a record that makes detection raise (a value
-the database refuses, such as a 300-character SCIM id on PostgreSQL, or a detector bug on a
+the database refuses, such as a SCIM id past PostgreSQL's index entry size, or a bug on a
 shape nobody foresaw) used to fail its batch again on every retry: the source stalled for good
 behind it, and everything after it in that source went unread. Now such a batch is detected
 again one record at a time, each under a savepoint; a record that raises is undone alone,
@@ -9,9 +9,12 @@ reported to `on_failed`, and skipped, and the rest of the batch lands as it woul
 
 The first pass runs as before (prefetch, one pass, one savepoint for the whole batch), so a
 healthy batch costs two statements more. Errors that say the database itself is unavailable
-(PEP 249's OperationalError, InterfaceError and InternalError: a lost connection, a locked or
-full SQLite file, a serialization failure) are not the record's fault: they propagate, the
-transaction rolls back, and the whole batch is retried later as before.
+are not the record's fault: they propagate, the transaction rolls back, and the whole batch is
+retried later as before. PostgreSQL names the class of each error (SQLSTATE): only data
+exceptions, integrity violations and program limits (22, 23, 54) are the record's; a lost
+connection, a serialization failure, a full disk, a missing table or permission are not. Other
+drivers (SQLite) have PEP 249's classes: OperationalError, InterfaceError and InternalError (a
+locked or full file, a lost connection) are outages.
 """
 
 from __future__ import annotations
@@ -80,7 +83,21 @@ def _one_at_a_time(
 
 def _raise_if_outage(conn: Connection, err: Exception) -> None:
     """Re-raise errors of the database itself: the batch is retried whole, later."""
-    dbapi = conn.dialect.loaded_dbapi
-    outages = (dbapi.OperationalError, dbapi.InterfaceError, dbapi.InternalError)
-    if isinstance(err, outages + _OUTAGES_SA) or conn.invalidated:
+    if conn.invalidated:
         raise err
+    sqlstate = getattr(err, "sqlstate", None)  # PostgreSQL says which class of error it is
+    if isinstance(sqlstate, str) and sqlstate:
+        if sqlstate[:2] not in _RECORD_CLASSES:
+            raise err
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    if isinstance(err, (dbapi.OperationalError, dbapi.InterfaceError, dbapi.InternalError)):
+        raise err
+    if isinstance(err, _OUTAGES_SA):
+        raise err
+
+
+# SQLSTATE classes a record's own values cause: data exceptions (a value too long or out of
+# range), integrity violations, program limits (an index entry past PostgreSQL's 2,704 bytes).
+# psycopg files class 54 under OperationalError, so the class decides, not the exception type.
+_RECORD_CLASSES = frozenset({"22", "23", "54"})

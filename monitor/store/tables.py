@@ -19,6 +19,11 @@ __all__ = ["metadata", "rejected_lines", "request_counts", "sources"]
 
 metadata = MetaData()
 
+# Ids, user keys and finding subjects come from the traffic, and nothing in SCIM bounds them
+# (an SP may use a base64 DN as its id): a length limit made PostgreSQL refuse such a record
+# (SQLite never enforced one). Unbounded VARCHAR costs nothing more in either (migration 0008).
+_ID = String()
+
 # One row per configured source: where to resume, and what it has read so far.
 sources = Table(
     "sources",
@@ -58,13 +63,13 @@ sp_resources = Table(
     "sp_resources",
     metadata,
     Column("app", String(64), primary_key=True),
-    Column("sp_id", String(255), primary_key=True),
+    Column("sp_id", _ID, primary_key=True),
     Column("resource_type", String(16), nullable=False),
     Column("user_name", Text, nullable=True),
-    Column("user_key", String(320), nullable=True),
-    Column("email_key", String(320), nullable=True),
-    Column("external_id", String(255), nullable=True),
-    Column("idp_user_id", String(255), nullable=True),
+    Column("user_key", _ID, nullable=True),
+    Column("email_key", _ID, nullable=True),
+    Column("external_id", _ID, nullable=True),
+    Column("idp_user_id", _ID, nullable=True),
     Column("active", Boolean, nullable=True),
     Column("first_seen", Double, nullable=False),
     Column("last_seen", Double, nullable=False),
@@ -83,8 +88,8 @@ idp_people = Table(
     "idp_people",
     metadata,
     Column("idp", String(16), primary_key=True),
-    Column("user_id", String(255), primary_key=True),
-    Column("user_key", String(320), nullable=True, index=True),
+    Column("user_id", _ID, primary_key=True),
+    Column("user_key", _ID, nullable=True, index=True),
     Column("state", String(16), nullable=False),
     Column("state_at", Double, nullable=False),
     Column("activated_at", Double, nullable=True),
@@ -95,9 +100,9 @@ idp_links = Table(
     "idp_links",
     metadata,
     Column("idp", String(16), primary_key=True),
-    Column("user_id", String(255), primary_key=True),
+    Column("user_id", _ID, primary_key=True),
     Column("app", String(64), primary_key=True),
-    Column("sp_id", String(255), nullable=True),
+    Column("sp_id", _ID, nullable=True),
     Column("linked_at", Double, nullable=False),
     Column("removed_at", Double, nullable=True),
 )
@@ -106,7 +111,7 @@ idp_links = Table(
 idp_seen = Table(
     "idp_seen",
     metadata,
-    Column("key", String(320), primary_key=True),
+    Column("key", _ID, primary_key=True),
     Column("ts", Double, nullable=False),
 )
 
@@ -115,7 +120,7 @@ scim_removals = Table(
     "scim_removals",
     metadata,
     Column("app", String(64), primary_key=True),
-    Column("sp_id", String(255), primary_key=True),
+    Column("sp_id", _ID, primary_key=True),
     Column("ts", Double, primary_key=True),
     Column("source", String(16), primary_key=True),  # scim | idp
     Column("applied", Boolean, nullable=False),
@@ -126,10 +131,10 @@ deprovisions = Table(
     "deprovisions",
     metadata,
     Column("app", String(64), primary_key=True),
-    Column("person", String(320), primary_key=True),
-    Column("sp_id", String(255), nullable=True),
+    Column("person", _ID, primary_key=True),
+    Column("sp_id", _ID, nullable=True),
     Column("user_name", Text, nullable=True),
-    Column("user_key", String(320), nullable=True, index=True),
+    Column("user_key", _ID, nullable=True, index=True),
     Column("requested_at", Double, nullable=True),
     Column("confirmed_at", Double, nullable=True),
     Index("ix_deprovisions_person", "person"),  # a (re)activation clears a person's requests
@@ -143,9 +148,9 @@ deprovision_cycles = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("app", String(64), nullable=False),
-    Column("person", String(320), nullable=False),
-    Column("sp_id", String(255), nullable=True),
-    Column("user_key", String(320), nullable=True),
+    Column("person", _ID, nullable=False),
+    Column("sp_id", _ID, nullable=True),
+    Column("user_key", _ID, nullable=True),
     Column("requested_at", Double, nullable=True),
     Column("confirmed_at", Double, nullable=True),
     Column("ended_at", Double, nullable=False),
@@ -160,8 +165,8 @@ idp_removals = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("idp", String(16), nullable=False),
-    Column("user_id", String(255), nullable=False),
-    Column("user_key", String(320), nullable=True),
+    Column("user_id", _ID, nullable=False),
+    Column("user_key", _ID, nullable=True),
     Column("removed_at", Double, nullable=False),
     Column("ended_at", Double, nullable=False),
     Index("ix_idp_removals_person", "idp", "user_id"),
@@ -174,7 +179,7 @@ findings = Table(
     metadata,
     Column("type", String(40), primary_key=True),
     Column("app", String(64), primary_key=True),
-    Column("subject", String(600), primary_key=True),
+    Column("subject", _ID, primary_key=True),
     Column("fields", Text, nullable=False),
     Column("first_at", Double, nullable=False),
     Column("last_at", Double, nullable=False),
@@ -190,7 +195,7 @@ activity = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("app", String(64), nullable=False),
-    Column("user_key", String(320), nullable=False),
+    Column("user_key", _ID, nullable=False),
     Column("ts", Double, nullable=False),
     Column("source", String(40), nullable=False),
     Index("ix_activity_app_user_ts", "app", "user_key", "ts"),

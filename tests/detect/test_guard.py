@@ -1,10 +1,12 @@
 """A record detection cannot handle is skipped alone: the rest of its batch lands exactly as
 it would have without it, on SQLite and PostgreSQL; an outage of the database still fails the
-whole batch (retried later); and a value PostgreSQL refuses (a 300-character SCIM id) no longer
-stops a replay or stalls its source."""
+whole batch (retried later), PostgreSQL's error classes deciding which is which; and an id no
+PostgreSQL index can hold no longer stops a replay or stalls its source, while ids longer than
+the old 255-character limit are stored."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from detect.sample_items import SAMPLE, Items, dump_tables, sample_items
 from prometheus_client import CollectorRegistry
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from monitor.clock import FakeClock
 from monitor.config import Config, load
@@ -26,7 +28,7 @@ from monitor.events import Operation, ScimEvent
 from monitor.ingest import Ingestor, app_index
 from monitor.replay import replay
 from monitor.store import SqlStore
-from monitor.store.tables import metadata
+from monitor.store.tables import metadata, sp_resources
 from monitor.telemetry.metrics import DETECTION_SKIPPED, Metrics
 
 CONFIG = load(SAMPLE / "scimwatch.yaml")
@@ -123,7 +125,41 @@ def test_an_outage_fails_the_whole_batch(store: SqlStore) -> None:
     assert sum(map(len, dump_tables(store).values())) == 0
 
 
-# -- a value PostgreSQL refuses, end to end through replay ------------------------------------
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("error", "skipped"),
+    [
+        ("StringDataRightTruncation", True),  # 22001: the record's value
+        ("UniqueViolation", True),  # 23505
+        ("ProgramLimitExceeded", True),  # 54000, filed under OperationalError by psycopg
+        ("SerializationFailure", False),  # 40001: another transaction's doing, retry
+        ("AdminShutdown", False),  # 57P01
+        ("DiskFull", False),  # 53100
+        ("UndefinedTable", False),  # 42P01: the schema, not the record
+    ],
+)
+def test_postgresql_error_classes_decide_record_or_outage(
+    postgres_url: str, error: str, skipped: bool
+) -> None:
+    import psycopg.errors
+
+    store = SqlStore(postgres_url)
+    _clear(store)
+    items = sample_items(CONFIG)[:300]
+    bad = next(i for i in items if isinstance(i, ScimEvent) and i.operation is Operation.CREATE)
+    make = _failing_on(bad, lambda conn: getattr(psycopg.errors, error)("refused"))
+    failed: list[object] = []
+    try:
+        with store.transaction() as conn:
+            detect_batch(conn, items, make, lambda i, e: failed.append(i))
+        raised = False
+    except Exception:
+        raised = True
+    store.close()
+    assert (failed == [bad], raised) == (skipped, not skipped)
+
+
+# -- ids PostgreSQL cannot index, end to end through replay and a live batch ------------------
 
 
 def _line(ts: str, sp_id: str, user: str) -> str:
@@ -140,11 +176,17 @@ def _line(ts: str, sp_id: str, user: str) -> str:
     return json.dumps(exchange)
 
 
+# Past the 2,704 bytes a PostgreSQL index entry may hold, and incompressible (PostgreSQL
+# compresses a long entry first): no database keeps an index of such ids.
+HUGE_ID = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(100))
+LONG_ID = "x" * 300  # more than the 255 characters ids were once limited to (migration 0008)
+
+
 def _config(tmp_path: Path) -> Config:
-    long_id = "x" * 300  # sp_resources.sp_id holds 255
     lines = [
         _line("2026-03-01T10:00:00Z", "c-1", "ann@corp.test"),
-        _line("2026-03-01T10:01:00Z", long_id, "bob@corp.test"),
+        _line("2026-03-01T10:01:00Z", HUGE_ID, "bob@corp.test"),
+        _line("2026-03-01T10:01:30Z", LONG_ID, "cyd@corp.test"),
         _line("2026-03-01T10:02:00Z", "c-3", "ANN@corp.test"),  # a twin of c-1
     ]
     (tmp_path / "crm.log").write_text("\n".join(lines) + "\n")
@@ -155,7 +197,7 @@ def _config(tmp_path: Path) -> Config:
 
 
 @pytest.mark.postgres
-def test_a_live_source_moves_past_a_value_postgresql_refuses(
+def test_a_live_source_moves_past_an_id_postgresql_cannot_index(
     postgres_url: str, tmp_path: Path
 ) -> None:
     config = _config(tmp_path)
@@ -168,9 +210,9 @@ def test_a_live_source_moves_past_a_value_postgresql_refuses(
     collector = spec.kind.make(spec.config, name=spec.name, base_dir=config.base_dir)
     collector.restore(None)
     batch = collector.poll()
-    assert batch is not None and batch.units == 3
+    assert batch is not None and batch.units == 4
 
-    ingestor.ingest(spec, batch)  # raised before, and the retry raised again, forever
+    ingestor.ingest(spec, batch)  # raised before, and every retry raised again
 
     checkpoint = store.checkpoint(source=spec.name)
     collector.close()
@@ -179,7 +221,7 @@ def test_a_live_source_moves_past_a_value_postgresql_refuses(
 
 
 @pytest.mark.postgres
-def test_a_value_postgresql_refuses_is_skipped_and_counted(
+def test_an_id_postgresql_cannot_index_is_skipped_and_counted(
     postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = _config(tmp_path)
@@ -192,10 +234,13 @@ def test_a_value_postgresql_refuses_is_skipped_and_counted(
         replay(config, ingestor=ingestor)
 
     twins, _total = store.finding_rows(type="digital_twin")
+    with store.engine.connect() as conn:
+        stored = set(conn.execute(select(sp_resources.c.sp_id)).scalars())
     store.close()
     assert [row["fields"]["sp_ids"] for row in twins] == [["c-1", "c-3"]]
+    assert stored == {"c-1", LONG_ID, "c-3"}
     assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "scim"}) == 1
     assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "idp"}) == 0
     logged = [r.getMessage() for r in caplog.records]
     assert len(logged) == 1 and "skipped a scim record of 2026-03-01T10:01:00Z" in logged[0]
-    assert "StringDataRightTruncation" in logged[0] and "x" * 300 not in logged[0]
+    assert "ProgramLimitExceeded" in logged[0] and HUGE_ID[:64] not in logged[0]
