@@ -31,7 +31,7 @@ from monitor.detect.findings import Outcomes
 from monitor.detect.guard import detect_batch
 from monitor.detect.idp import AppIndex
 from monitor.detect.traffic import Traffic
-from monitor.events import Idp, IdpRecord, Record, RejectReason, ScimEvent
+from monitor.events import ActivityRecord, Idp, IdpRecord, Record, RejectReason, ScimEvent
 from monitor.store.base import Store
 from monitor.tally import Sink, Tally, summarize
 from monitor.telemetry.metrics import Metrics
@@ -41,6 +41,7 @@ from monitor.telemetry.tracing import TRACER_NAME
 __all__ = ["Ingestor", "app_index", "summarize"]
 
 log = logging.getLogger("scimwatch.ingest")
+_LOGGED_SKIPS = 5  # skipped records logged one by one per batch; the rest are counted
 _PACKAGE = Path(__file__).parent
 
 
@@ -162,7 +163,8 @@ class Ingestor:
 
         def failed(item: ScimEvent | Record, err: Exception) -> None:
             skipped.append(record_kind(item))
-            _log_skipped(where, item, err)
+            if len(skipped) <= _LOGGED_SKIPS:  # a bug that hits every record logs a few
+                _log_skipped(where, item, err)
 
         with self._tracer.start_as_current_span(
             "detect.batch", attributes={"scimwatch.records": len(items)}
@@ -171,6 +173,8 @@ class Ingestor:
             span.set_attribute("scimwatch.findings.opened", sum(outcomes.opened.values()))
             span.set_attribute("scimwatch.deprovisions.confirmed", len(outcomes.confirmed))
             span.set_attribute("scimwatch.records.skipped", len(skipped))
+        if len(skipped) > _LOGGED_SKIPS:
+            log.error("%s: detection skipped %d more records", where, len(skipped) - _LOGGED_SKIPS)
         return outcomes, skipped
 
     def _correlator(self, conn: Connection, outcomes: Outcomes) -> Correlator:
@@ -227,9 +231,9 @@ def _both(traffic: Traffic, detect: Sink) -> Sink:
 
 def record_kind(item: ScimEvent | Record) -> str:
     """`scim`, `idp` or `activity`: the `kind` label of a skipped record."""
-    if isinstance(item, ScimEvent):
-        return "scim"
-    return "idp" if isinstance(item, IdpRecord) else "activity"
+    if isinstance(item, IdpRecord):
+        return "idp"
+    return "activity" if isinstance(item, ActivityRecord) else "scim"
 
 
 def _log_skipped(where: str, item: ScimEvent | Record, err: Exception) -> None:
@@ -242,10 +246,17 @@ def _log_skipped(where: str, item: ScimEvent | Record, err: Exception) -> None:
         "%s: detection skipped a %s record of %s: %s%s",
         where,
         record_kind(item),
-        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(item.ts)),
+        _when(item.ts),
         type(err).__name__,
         at,
     )
+
+
+def _when(ts: float) -> str:
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):  # the time itself may be what broke
+        return "an unreadable time"
 
 
 def _log_rejects(

@@ -182,13 +182,15 @@ HUGE_ID = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(100
 LONG_ID = "x" * 300  # more than the 255 characters ids were once limited to (migration 0008)
 
 
-def _config(tmp_path: Path) -> Config:
-    lines = [
-        _line("2026-03-01T10:00:00Z", "c-1", "ann@corp.test"),
-        _line("2026-03-01T10:01:00Z", HUGE_ID, "bob@corp.test"),
-        _line("2026-03-01T10:01:30Z", LONG_ID, "cyd@corp.test"),
-        _line("2026-03-01T10:02:00Z", "c-3", "ANN@corp.test"),  # a twin of c-1
-    ]
+MIXED = [
+    _line("2026-03-01T10:00:00Z", "c-1", "ann@corp.test"),
+    _line("2026-03-01T10:01:00Z", HUGE_ID, "bob@corp.test"),
+    _line("2026-03-01T10:01:30Z", LONG_ID, "cyd@corp.test"),
+    _line("2026-03-01T10:02:00Z", "c-3", "ANN@corp.test"),  # a twin of c-1
+]
+
+
+def _config(tmp_path: Path, lines: list[str] = MIXED) -> Config:
     (tmp_path / "crm.log").write_text("\n".join(lines) + "\n")
     (tmp_path / "scimwatch.yaml").write_text(
         "apps: [{name: crm, idp: okta}]\nsources: [{type: scim_log, app: crm, path: crm.log}]\n"
@@ -244,3 +246,25 @@ def test_an_id_postgresql_cannot_index_is_skipped_and_counted(
     logged = [r.getMessage() for r in caplog.records]
     assert len(logged) == 1 and "skipped a scim record of 2026-03-01T10:01:00Z" in logged[0]
     assert "ProgramLimitExceeded" in logged[0] and HUGE_ID[:64] not in logged[0]
+
+
+@pytest.mark.postgres
+def test_a_batch_of_bad_records_logs_a_few_and_counts_all(
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lines = [
+        _line(f"2026-03-01T10:{n:02d}:00Z", f"{n}-{HUGE_ID}", f"u{n}@corp.test") for n in range(8)
+    ]
+    config = _config(tmp_path, lines)
+    store = SqlStore(postgres_url)
+    _clear(store)
+    registry = CollectorRegistry()
+    ingestor = Ingestor(config=config, store=store, metrics=Metrics(registry), clock=FakeClock())
+
+    with caplog.at_level(logging.ERROR, logger="scimwatch.ingest"):
+        replay(config, ingestor=ingestor)
+    store.close()
+
+    logged = [r.getMessage() for r in caplog.records]
+    assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "scim"}) == 8
+    assert len(logged) == 6 and logged[-1] == "replay: detection skipped 3 more records"
