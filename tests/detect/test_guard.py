@@ -198,6 +198,19 @@ def _config(tmp_path: Path, lines: list[str] = MIXED) -> Config:
     return load(tmp_path / "scimwatch.yaml")
 
 
+def _replayed(
+    url: str, config: Config, caplog: pytest.LogCaptureFixture
+) -> tuple[SqlStore, CollectorRegistry, list[str]]:
+    """Replay `config` into a cleared store: the store (open), the metrics, the errors logged."""
+    store = SqlStore(url)
+    _clear(store)
+    registry = CollectorRegistry()
+    ingestor = Ingestor(config=config, store=store, metrics=Metrics(registry), clock=FakeClock())
+    with caplog.at_level(logging.ERROR, logger="scimwatch.ingest"):
+        replay(config, ingestor=ingestor)
+    return store, registry, [r.getMessage() for r in caplog.records]
+
+
 @pytest.mark.postgres
 def test_a_live_source_moves_past_an_id_postgresql_cannot_index(
     postgres_url: str, tmp_path: Path
@@ -226,14 +239,7 @@ def test_a_live_source_moves_past_an_id_postgresql_cannot_index(
 def test_an_id_postgresql_cannot_index_is_skipped_and_counted(
     postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    config = _config(tmp_path)
-    store = SqlStore(postgres_url)
-    _clear(store)
-    registry = CollectorRegistry()
-    ingestor = Ingestor(config=config, store=store, metrics=Metrics(registry), clock=FakeClock())
-
-    with caplog.at_level(logging.ERROR, logger="scimwatch.ingest"):
-        replay(config, ingestor=ingestor)
+    store, registry, logged = _replayed(postgres_url, _config(tmp_path), caplog)
 
     twins, _total = store.finding_rows(type="digital_twin")
     with store.engine.connect() as conn:
@@ -243,7 +249,6 @@ def test_an_id_postgresql_cannot_index_is_skipped_and_counted(
     assert stored == {"c-1", LONG_ID, "c-3"}
     assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "scim"}) == 1
     assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "idp"}) == 0
-    logged = [r.getMessage() for r in caplog.records]
     assert len(logged) == 1 and "skipped a scim record of 2026-03-01T10:01:00Z" in logged[0]
     assert "ProgramLimitExceeded" in logged[0] and HUGE_ID[:64] not in logged[0]
 
@@ -255,16 +260,8 @@ def test_a_batch_of_bad_records_logs_a_few_and_counts_all(
     lines = [
         _line(f"2026-03-01T10:{n:02d}:00Z", f"{n}-{HUGE_ID}", f"u{n}@corp.test") for n in range(8)
     ]
-    config = _config(tmp_path, lines)
-    store = SqlStore(postgres_url)
-    _clear(store)
-    registry = CollectorRegistry()
-    ingestor = Ingestor(config=config, store=store, metrics=Metrics(registry), clock=FakeClock())
-
-    with caplog.at_level(logging.ERROR, logger="scimwatch.ingest"):
-        replay(config, ingestor=ingestor)
+    store, registry, logged = _replayed(postgres_url, _config(tmp_path, lines), caplog)
     store.close()
 
-    logged = [r.getMessage() for r in caplog.records]
     assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "scim"}) == 8
     assert len(logged) == 6 and logged[-1] == "replay: detection skipped 3 more records"
