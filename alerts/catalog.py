@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from monitor.telemetry.metrics import (
     COLLECTOR_UP,
+    DETECTION_SKIPPED,
     NOTIFICATIONS,
     SCIM_DEPROVISIONS,
     SCIM_REQUESTS,
@@ -35,6 +36,7 @@ __all__ = [
     "APP",
     "CATALOG",
     "COLLECTOR",
+    "KIND",
     "RECEIVER",
     "RUNBOOKS",
     "RUNBOOKS_URL",
@@ -54,6 +56,7 @@ APP = ("app", "idp")
 SUBJECT = (*APP, "subject")  # one alert per finding or overdue deprovision
 COLLECTOR = ("collector",)
 RECEIVER = ("receiver",)
+KIND = ("kind",)  # scim, idp or activity: the kind of input detection skipped
 # Labels of the series the expressions aggregate (monitor/telemetry): the SCIM request counters
 # carry app and idp, the store's gauges (pending, overdue, open findings) only app.
 _SCIM_SERIES = frozenset({"app", "idp"})
@@ -256,6 +259,18 @@ CATALOG: tuple[AlertRule, ...] = (
         expr=f"{COLLECTOR_LAG} > 3600 unless {COLLECTOR_UP} == 0",
         for_="15m",
         labels=COLLECTOR,
+    ),
+    AlertRule(
+        name="DetectionSkippingRecords",
+        severity="warning",
+        summary="Detection skipped {count} {kind} records in the last {window}",
+        description="Well-formed records made detection fail and were skipped one by one; the "
+        "rest of their batches landed. What they would have shown (deprovisions, findings) is "
+        "missing. The scimwatch log names each one: 'detection skipped a ... record'.",
+        condition="detection_skipped",
+        expr=f"sum by (kind) (increase({DETECTION_SKIPPED}[1h])) > 0",
+        for_="0m",
+        labels=KIND,
     ),
     AlertRule(
         name="NotificationsFailing",

@@ -233,6 +233,12 @@ def _notifications(rule: AlertRule, snap: Snapshot, ctx: Context) -> Iterator[Ca
         yield _candidate(rule, ctx, {"receiver": r.receiver}, fields)
 
 
+def _skipped(rule: AlertRule, snap: Snapshot, ctx: Context) -> Iterator[Candidate]:
+    window = human_duration(ctx.thresholds.detection_skipped_window)
+    for kind, n in sorted(snap.skipped.items()):
+        yield _candidate(rule, ctx, {"kind": kind}, {"count": str(n), "window": window})
+
+
 CONDITIONS: dict[str, Callable[[AlertRule, Snapshot, Context], Iterator[Candidate]]] = {
     "finding": _findings,
     "deprovision_overdue": _overdue,
@@ -244,6 +250,7 @@ CONDITIONS: dict[str, Callable[[AlertRule, Snapshot, Context], Iterator[Candidat
     "collector_down": _collector_down,
     "collector_behind": _collector_behind,
     "notifications_failing": _notifications,
+    "detection_skipped": _skipped,
 }
 
 

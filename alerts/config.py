@@ -123,6 +123,10 @@ class Thresholds(_Strict):
     collector_down_for: Duration = 300.0
     collector_behind: Duration = 3600.0
     notifications_failing_for: Duration = 300.0
+    detection_skipped_window: Duration = Field(
+        default=3600.0,
+        description="DetectionSkippingRecords fires while a record was skipped this recently.",
+    )
     activity_quiet_for: Duration = Field(
         default=86400.0,
         description="ActivityAfterDeprovision resolves after this long without new activity.",

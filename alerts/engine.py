@@ -37,7 +37,7 @@ from alerts.snapshot import CollectorStatus, read_snapshot
 from alerts.state import current_alerts, sync
 from monitor.clock import Clock
 from monitor.store.base import StoreError
-from monitor.store.tables_alerting import scim_traffic
+from monitor.store.tables_alerting import detection_skips, scim_traffic
 from monitor.telemetry.metrics import Metrics
 from monitor.telemetry.tracing import TRACER_NAME
 
@@ -119,6 +119,7 @@ class AlertEngine:
         """History the conditions and the outbox no longer need; hourly, not every pass."""
         cutoff = (now - TRAFFIC_KEEP) // 60
         conn.execute(delete(scim_traffic).where(scim_traffic.c.minute < cutoff))
+        conn.execute(delete(detection_skips).where(detection_skips.c.minute < cutoff))
         outbox.prune(conn, now)
         self._pruned_at = now
 
@@ -146,6 +147,7 @@ class AlertEngine:
                 error_window=self.config.thresholds.error_window,
                 mass_window=self.config.thresholds.mass_deprovision_window,
                 collectors=self._collectors(),
+                skip_window=self.config.thresholds.detection_skipped_window,
             )
         candidates = evaluate(snap, self._context)
         with self._transaction() as conn:

@@ -34,6 +34,7 @@ VALUE_FIELDS: dict[str, dict[str, str]] = {
     "throttled": {"ratio": _PERCENT},
     "stalled": {"pending": _COUNT},
     "mass_deprovision": {"count": _COUNT},
+    "detection_skipped": {"count": _COUNT},
     "collector_behind": {"lag": "{{ $value | humanizeDuration }}"},
 }
 GENERIC: dict[str, str | None] = {

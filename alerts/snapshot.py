@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import Connection, func, select
 
 from monitor.store.tables import deprovisions, findings
-from monitor.store.tables_alerting import app_health, outbox, scim_traffic
+from monitor.store.tables_alerting import app_health, detection_skips, outbox, scim_traffic
 
 __all__ = ["CollectorStatus", "Health", "ReceiverStatus", "Snapshot", "read_snapshot"]
 
@@ -52,6 +52,7 @@ class Snapshot:
     requested: dict[str, int] = field(default_factory=dict)  # deprovisions asked in the window
     collectors: Sequence[CollectorStatus] = ()
     receivers: Sequence[ReceiverStatus] = ()
+    skipped: dict[str, int] = field(default_factory=dict)  # kind -> records skipped in the window
 
 
 def read_snapshot(
@@ -61,6 +62,7 @@ def read_snapshot(
     error_window: float,
     mass_window: float,
     collectors: Sequence[CollectorStatus] = (),
+    skip_window: float = 3600.0,
 ) -> Snapshot:
     snap = Snapshot(now=now, collectors=collectors)
     for row in conn.execute(select(findings).where(findings.c.status == "open")):
@@ -90,6 +92,13 @@ def read_snapshot(
     )
     snap.requested = {app: int(n) for app, n in conn.execute(asked)}
     snap.receivers = _receivers(conn)
+    since = int((now - skip_window) // 60)
+    skipped = (
+        select(detection_skips.c.kind, func.sum(detection_skips.c.count))
+        .where(detection_skips.c.minute >= since)
+        .group_by(detection_skips.c.kind)
+    )
+    snap.skipped = {kind: int(n) for kind, n in conn.execute(skipped) if n}
     return snap
 
 

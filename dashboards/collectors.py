@@ -86,6 +86,7 @@ def build(*, runbooks_url: str) -> Dashboard:
                 "record'): what it would have shown is missing.",
                 Query(f"sum(increase({DETECTION_SKIPPED}[$__range]))"),
                 unit="short",
+                links=runbooks.of("DetectionSkippingRecords"),
             )
         )
         .with_panel(

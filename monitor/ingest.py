@@ -28,7 +28,7 @@ from monitor.clock import Clock
 from monitor.config import Config, SourceSpec
 from monitor.detect.correlate import Correlator
 from monitor.detect.findings import Outcomes
-from monitor.detect.guard import detect_batch
+from monitor.detect.guard import detect_batch, record_skips
 from monitor.detect.idp import AppIndex
 from monitor.detect.traffic import Traffic
 from monitor.events import ActivityRecord, Idp, IdpRecord, Record, RejectReason, ScimEvent
@@ -170,6 +170,7 @@ class Ingestor:
             "detect.batch", attributes={"scimwatch.records": len(items)}
         ) as span:
             outcomes = detect_batch(conn, items, self._correlator, failed)
+            record_skips(conn, skipped, self._clock.now())
             span.set_attribute("scimwatch.findings.opened", sum(outcomes.opened.values()))
             span.set_attribute("scimwatch.deprovisions.confirmed", len(outcomes.confirmed))
             span.set_attribute("scimwatch.records.skipped", len(skipped))

@@ -28,8 +28,10 @@ from sqlalchemy import exc as sa_exc
 from monitor.detect.correlate import Correlator
 from monitor.detect.findings import Outcomes
 from monitor.events import Record, ScimEvent
+from monitor.store.tables_alerting import detection_skips
+from monitor.store.upserts import count_upsert
 
-__all__ = ["Failed", "MakeCorrelator", "detect_batch"]
+__all__ = ["Failed", "MakeCorrelator", "detect_batch", "record_skips"]
 
 Item = ScimEvent | Record
 Failed = Callable[[Item, Exception], None]
@@ -54,6 +56,16 @@ def detect_batch(
         return _one_at_a_time(conn, items, make, on_failed)
     savepoint.commit()
     return outcomes
+
+
+def record_skips(conn: Connection, kinds: Sequence[str], now: float) -> None:
+    """Count skipped records per kind in the minute of `now`, in the batch's transaction: the
+    DetectionSkippingRecords condition reads them on whichever replica holds the lease."""
+    if kinds:
+        rows = [
+            {"kind": k, "minute": int(now // 60), "count": n} for k, n in Counter(kinds).items()
+        ]
+        conn.execute(count_upsert(detection_skips, conn.dialect.name), rows)
 
 
 def _one_at_a_time(

@@ -11,6 +11,7 @@ from monitor.store.tables import metadata
 __all__ = [
     "alert_states",
     "app_health",
+    "detection_skips",
     "leases",
     "nflog",
     "outbox",
@@ -26,6 +27,17 @@ scim_traffic = Table(
     Column("app", String(64), primary_key=True),
     Column("minute", BigInteger, primary_key=True),
     Column("outcome", String(16), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+# Records detection skipped (`monitor/detect/guard.py`), per kind and minute of the clock when
+# they were skipped: the DetectionSkippingRecords condition's window, on whichever replica runs
+# it. Pruned like the traffic windows.
+detection_skips = Table(
+    "detection_skips",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("minute", BigInteger, primary_key=True),
     Column("count", BigInteger, nullable=False),
 )
 

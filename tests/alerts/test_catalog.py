@@ -69,6 +69,7 @@ def every_alert() -> Snapshot:
             CollectorStatus("crm-log", down_since=None, reason=None, newest_event=NOW - 7200),
         ],
         receivers=[ReceiverStatus("pager", 1, NOW - 600, "serverError", 0)],
+        skipped={"scim": 2},
     )
 
 

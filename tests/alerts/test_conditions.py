@@ -109,6 +109,16 @@ def test_mass_deprovision_spike() -> None:
     assert _names(snap) == [("MassDeprovisionSpike", "crm")]
 
 
+def test_detection_skipping_records_fires_per_kind() -> None:
+    idp, scim = _fired(Snapshot(now=NOW, skipped={"scim": 3, "idp": 1}))  # by kind
+    assert [c.labels for c in (idp, scim)] == [
+        {"alertname": "DetectionSkippingRecords", "severity": "warning", "kind": kind}
+        for kind in ("idp", "scim")
+    ]
+    assert scim.annotations["summary"] == "Detection skipped 3 scim records in the last 1h"
+    assert _fired(Snapshot(now=NOW, skipped={})) == []
+
+
 def test_finding_alerts_carry_fields_and_hints() -> None:
     findings = [
         {

@@ -19,7 +19,7 @@ from alerts.promtext import translate
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.yml"))
 _TOKEN = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
-_IDENTITY = ("app", "collector", "receiver")
+_IDENTITY = ("app", "collector", "receiver", "kind")
 
 
 def _rules(doc: dict[str, Any]) -> list[dict[str, Any]]:
