@@ -9,22 +9,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from deadline import wait_for
 from detect.sample_items import SAMPLE, Items, dump_tables, sample_items
 from prometheus_client import CollectorRegistry
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
+from monitor.classify import classify
 from monitor.clock import FakeClock
 from monitor.config import Config, load
 from monitor.detect.correlate import Correlator
 from monitor.detect.findings import Outcomes
 from monitor.detect.guard import detect_batch
 from monitor.detect.scim import ScimDetector
-from monitor.events import Operation, ScimEvent
+from monitor.events import Idp, Operation, ScimEvent, ScimRequest
 from monitor.ingest import Ingestor, app_index
 from monitor.replay import replay
 from monitor.store import SqlStore
@@ -265,3 +268,58 @@ def test_a_batch_of_bad_records_logs_a_few_and_counts_all(
 
     assert registry.get_sample_value(DETECTION_SKIPPED, {"kind": "scim"}) == 8
     assert len(logged) == 6 and logged[-1] == "replay: detection skipped 3 more records"
+
+
+@pytest.mark.postgres
+def test_a_row_another_replica_inserts_first_is_no_reason_to_skip(postgres_url: str) -> None:
+    """Two replicas sharing PostgreSQL: one commits the account a moment before the other's
+    batch inserts it. PostgreSQL answers the second insert with a unique violation (class 23,
+    a record's error to the guard); redone one record at a time, the record reads the
+    committed row and lands: nothing is skipped."""
+    store = SqlStore(postgres_url)
+    _clear(store)
+    rep = {"id": "u-1", "userName": "ann@corp.test", "active": True}
+    request = ScimRequest(
+        ts=1_767_225_600.0,
+        method="POST",
+        path="/scim/v2/Users",
+        status=201,
+        request_body={"userName": "ann@corp.test"},
+        response_body=rep,
+    )
+    items: Items = [classify(request, app="crm", idp=Idp.OKTA)]
+    other = store.engine.connect()
+    other.begin()
+    other.execute(
+        sp_resources.insert().values(
+            app="crm", sp_id="u-1", resource_type="User", first_seen=1.0, last_seen=1.0
+        )
+    )
+    failed: list[object] = []
+    done = threading.Event()
+
+    def batch() -> None:
+        with store.transaction() as conn:
+            detect_batch(conn, items, _plain, lambda i, e: failed.append(i))
+        done.set()
+
+    worker = threading.Thread(target=batch)
+    worker.start()
+    wait_for(lambda: _waiting_on_a_lock(store), what="the batch to wait for the other insert")
+    other.commit()
+    other.close()
+    worker.join(30)
+
+    with store.engine.connect() as conn:
+        row = conn.execute(select(sp_resources).where(sp_resources.c.sp_id == "u-1")).one()
+    store.close()
+    assert done.is_set() and failed == []
+    assert row.user_name == "ann@corp.test" and row.representation is not None
+
+
+def _waiting_on_a_lock(store: SqlStore) -> bool:
+    with store.engine.connect() as conn:
+        waiting = conn.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        ).scalar_one()
+    return bool(waiting)
