@@ -61,12 +61,15 @@ class _Tally:
         """Count one more action in each window holding it, as a recount sums them; False
         when it lies outside every window."""
         inside = sum(1 for start, end in self.windows if start < ts < end)
-        if not inside:
-            return False
+        if inside:
+            self.merge(inside, ts, ts, source)
+        return bool(inside)
+
+    def merge(self, count: int, first: float, last: float, source: str) -> None:
+        """Add `count` actions seen between `first` and `last`, the least source `source`."""
         self.source = min(self.source, source) if self.count else source
-        self.count += inside
-        self.first, self.last = min(self.first, ts), max(self.last, ts)
-        return True
+        self.count += count
+        self.first, self.last = min(self.first, first), max(self.last, last)
 
 
 class ActivityDetector:
@@ -201,10 +204,7 @@ class ActivityDetector:
             row = self.db.first(_BETWEEN, app=app, user_key=user_key, since=start, until=end)
             assert row is not None  # an aggregate always has its row
             if row[0]:
-                tally.source = min(tally.source, str(row[3])) if tally.count else str(row[3])
-                tally.count += int(row[0])
-                tally.first = min(tally.first, float(row[1]))
-                tally.last = max(tally.last, float(row[2]))
+                tally.merge(int(row[0]), float(row[1]), float(row[2]), str(row[3]))
         if tally.count:
             self._put(app, user_key, tally)
         elif shrank:
