@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -185,15 +185,15 @@ HUGE_ID = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(100
 LONG_ID = "x" * 300  # more than the 255 characters ids were once limited to (migration 0008)
 
 
-MIXED = [
+MIXED = (
     _line("2026-03-01T10:00:00Z", "c-1", "ann@corp.test"),
     _line("2026-03-01T10:01:00Z", HUGE_ID, "bob@corp.test"),
     _line("2026-03-01T10:01:30Z", LONG_ID, "cyd@corp.test"),
     _line("2026-03-01T10:02:00Z", "c-3", "ANN@corp.test"),  # a twin of c-1
-]
+)
 
 
-def _config(tmp_path: Path, lines: list[str] = MIXED) -> Config:
+def _config(tmp_path: Path, lines: Sequence[str] = MIXED) -> Config:
     (tmp_path / "crm.log").write_text("\n".join(lines) + "\n")
     (tmp_path / "scimwatch.yaml").write_text(
         "apps: [{name: crm, idp: okta}]\nsources: [{type: scim_log, app: crm, path: crm.log}]\n"
