@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, bindparam, func, null, or_, select
 
 from monitor.detect.prefetch import one_of_params
-from monitor.events import Idp
 from monitor.store.prepared import Prepared, one_of
 from monitor.store.tables import (
     deprovision_cycles,
@@ -208,11 +207,10 @@ def removals_of(user_ids: int, keys: int) -> Prepared[Removal]:
 
 
 def _of(columns: Any, user_ids: int, keys: int) -> ColumnElement[bool]:
-    """By (idp, user_id), the primary key: `user_id` alone has no index of its own."""
+    """By user id whichever IdP issued it (an account's externalId and IdP id do not say;
+    the column holds only IdP names), or by user key: one index probe per value."""
     clauses: list[ColumnElement[bool]] = [
-        (columns.idp == str(idp)) & (columns.user_id == bindparam(f"u{i}"))
-        for i in range(user_ids)
-        for idp in Idp
+        columns.user_id == bindparam(f"u{i}") for i in range(user_ids)
     ]
     clauses += [columns.user_key == bindparam(f"k{i}") for i in range(keys)]
     return or_(*clauses)

@@ -93,6 +93,8 @@ idp_people = Table(
     Column("state", String(16), nullable=False),
     Column("state_at", Double, nullable=False),
     Column("activated_at", Double, nullable=True),
+    # An account's externalId or IdP id names a person without saying which IdP: by id alone.
+    Index("ix_idp_people_user_id", "user_id"),
 )
 
 # Which apps an IdP provisions a person to (Okta assignments, Entra provisioning records).
@@ -171,6 +173,7 @@ idp_removals = Table(
     Column("ended_at", Double, nullable=False),
     Index("ix_idp_removals_person", "idp", "user_id"),
     Index("ix_idp_removals_user_key", "user_key"),
+    Index("ix_idp_removals_user_id", "user_id"),
 )
 
 # Findings, one row per subject, with a lifecycle.
