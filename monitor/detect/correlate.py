@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from sqlalchemy import Connection
 
 from monitor.classify.idp import normalize
 from monitor.detect.activity import ActivityDetector
+from monitor.detect.batch_keys import (
+    idp_accounts,
+    idp_entries,
+    scim_accounts,
+    scim_entries,
+)
 from monitor.detect.deprovision import Deprovisions
 from monitor.detect.findings import Findings, Outcomes
 from monitor.detect.idp import AppIndex, IdpDetector
@@ -57,12 +64,7 @@ class Correlator:
         statements per table (`monitor.detect.prefetch`), then each record is handled."""
         facts = [normalize(item) if isinstance(item, IdpRecord) else None for item in items]
         actions = [_action_key(i) if isinstance(i, ActivityRecord) else None for i in items]
-        self.idp.prefetch(event for events in facts if events for event in events)
-        self.scim.resources.prefetch(
-            (item.app, item.sp_id)
-            for item in items
-            if isinstance(item, ScimEvent) and item.sp_id is not None
-        )
+        self._prefetch(items, [event for found in facts if found for event in found])
         self.activity_detector.prefetch(key for key in actions if key is not None)
         for item, events, action in zip(items, facts, actions, strict=True):
             if isinstance(item, IdpRecord) and events is not None:
@@ -71,6 +73,20 @@ class Correlator:
                 self._action(item.ts, action)
             else:
                 self.handle(item)
+
+    def _prefetch(self, items: Sequence[ScimEvent | Record], facts: list[IdpEvent]) -> None:
+        """People and dedupe keys, then the accounts the records name, then the accounts
+        sharing their keys (`monitor.detect.batch_keys`), each step using what the last read."""
+        self.idp.prefetch(facts)
+        scim = [item for item in items if isinstance(item, ScimEvent)]
+        resources, app_of = self.scim.resources, self.idp.apps.app
+        resources.prefetch(itertools.chain(scim_accounts(scim), idp_accounts(facts, app_of)))
+        resources.prefetch_keys(
+            itertools.chain(
+                scim_entries(scim, resources.get),
+                idp_entries(facts, app_of, self.idp.apps_of_person),
+            )
+        )
 
     def handle(self, item: ScimEvent | Record) -> None:
         if isinstance(item, ScimEvent):

@@ -26,11 +26,11 @@ from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import idp_links, idp_people, idp_seen
 
-__all__ = ["AppIndex", "IdpDetector"]
+__all__ = ["REMOVAL_OPERATIONS", "REMOVE_ACTIONS", "AppIndex", "IdpDetector"]
 
-_REMOVE = frozenset({IdpAction.DEACTIVATE, IdpAction.SUSPEND, IdpAction.DELETE})
+REMOVE_ACTIONS = frozenset({IdpAction.DEACTIVATE, IdpAction.SUSPEND, IdpAction.DELETE})
 _START = frozenset({IdpAction.CREATE, IdpAction.ACTIVATE})
-_REMOVAL_OPERATIONS = frozenset({"disable", "delete", "deactivate", "deprovision", "stageddelete"})
+REMOVAL_OPERATIONS = frozenset({"disable", "delete", "deactivate", "deprovision", "stageddelete"})
 
 
 class AppIndex:
@@ -106,7 +106,7 @@ class IdpDetector:
         app = self.apps.app(idp, event.app_ref)
         if action in _START:
             self._started(event)
-        elif action in _REMOVE:
+        elif action in REMOVE_ACTIONS:
             self._removed(event)
         elif action is IdpAction.ASSIGN and app:
             self._link(idp, event.user_id, app, event.ts)
@@ -280,7 +280,7 @@ class IdpDetector:
         idp, user_id = str(event.idp), str(event.user_id)
         sp_id = event.target_id if event.idp is Idp.ENTRA else None
         self._link(idp, user_id, app, event.ts, sp_id, event.user_name)
-        if (event.operation or "").casefold() not in _REMOVAL_OPERATIONS or not event.success:
+        if (event.operation or "").casefold() not in REMOVAL_OPERATIONS or not event.success:
             return
         identity = self.deprovisions.identity(
             app, user_id=user_id, user_key=normalize_key(event.user_name)

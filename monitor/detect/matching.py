@@ -2,26 +2,44 @@
 
 An IdP removal asks every app the IdP provisions whether the person has an account there
 (an Okta tenant with 20 apps asked 20 times, once per app, which made removals the costliest
-IdP records as tenants grew); one statement now asks all of them. A create asks for twins
-(every key) and then for churn (its externalId): the second answer is part of the first.
-So answers are remembered per app until the next write to the resources, and a question
-whose keys are among a remembered question's keys is answered from it.
+IdP records as tenants grew); one statement asks all of them. Most questions, though, are
+answered from memory: a batch's key values (names, externalIds, IdP ids of the accounts its
+records name) are read up front, `IN_SIZE` values per statement (`by_keys`), and `KeyIndex`
+keeps which ids hold each value read as the batch writes. A value no one read goes to the
+table once, and is then indexed too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, or_, select
 
+from monitor.detect.prefetch import one_of_params
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Prepared
 from monitor.store.tables import sp_resources
 
-__all__ = ["MAX_APPS", "Keys", "Remembered", "match_params", "match_stmt", "shares"]
+__all__ = [
+    "EXTERNAL",
+    "IDP_ID",
+    "MAX_APPS",
+    "NAME",
+    "Entry",
+    "KeyIndex",
+    "KeyRow",
+    "Keys",
+    "by_keys",
+    "match_params",
+    "match_stmt",
+]
 
 Keys = tuple[str | None, str | None, str | None, str | None]  # user, email, externalId, IdP id
+# What a key value is matched against: a name (userName or primary email, either column), an
+# externalId, or the IdP's id for the person.
+NAME, EXTERNAL, IDP_ID = 0, 1, 2
+Entry = tuple[str, int, str]  # (app, kind, value)
 MAX_APPS = 32  # apps per statement: each OR term seeks its index once per app
 _NAMES = ("user_key", "email_key", "external_id", "idp_user_id")
 _c = sp_resources.c
@@ -59,6 +77,37 @@ def _build(present: tuple[bool, ...], apps: int) -> Prepared[SpRow]:
     return Prepared(select(sp_resources).where(or_(*terms)), SpRow)
 
 
+class KeyRow(NamedTuple):
+    """The keys of one resource: what the index needs, without the representation."""
+
+    app: str
+    sp_id: str
+    user_key: str | None
+    email_key: str | None
+    external_id: str | None
+    idp_user_id: str | None
+
+
+def by_keys(kind: int) -> Prepared[KeyRow]:
+    """The keys of every resource of an app holding one of `IN_SIZE` values of one kind."""
+    return _BY_KEYS[kind]
+
+
+def _by_keys(*columns: Any) -> Prepared[KeyRow]:
+    # The app in each OR term, as in `match_stmt`: each term is one (app, key) index range.
+    app = _c.app == bindparam("app")
+    terms = [app & one_of_params(column) for column in columns]
+    keys = [getattr(_c, name) for name in KeyRow._fields]
+    return Prepared(select(*keys).where(or_(*terms)), KeyRow)
+
+
+_BY_KEYS = {
+    NAME: _by_keys(_c.user_key, _c.email_key),
+    EXTERNAL: _by_keys(_c.external_id),
+    IDP_ID: _by_keys(_c.idp_user_id),
+}
+
+
 def match_params(keys: Keys, apps: Sequence[str]) -> dict[str, str]:
     params = {f"a{i}": app for i, app in enumerate(apps)}
     for name, key in zip(_NAMES, keys, strict=True):
@@ -67,53 +116,99 @@ def match_params(keys: Keys, apps: Sequence[str]) -> dict[str, str]:
     return params
 
 
-def shares(row: SpRow, keys: Keys) -> bool:
-    """The match statement's condition, for a row already read (names match either key)."""
+def entries(app: str, keys: Keys) -> list[Entry]:
+    """The index entries a question with `keys` needs."""
     user_key, email_key, external_id, idp_user_id = keys
-    names = (row.user_key, row.email_key)
-    return bool(
-        (user_key and user_key in names)
-        or (email_key and email_key in names)
-        or (external_id and row.external_id == external_id)
-        or (idp_user_id and row.idp_user_id == idp_user_id)
-    )
+    found = [(app, NAME, k) for k in (user_key, email_key) if k]
+    if external_id:
+        found.append((app, EXTERNAL, external_id))
+    if idp_user_id:
+        found.append((app, IDP_ID, idp_user_id))
+    return found
 
 
-class _Answer(NamedTuple):
-    keys: Keys
-    rows: list[SpRow]
+def row_entries(row: SpRow | KeyRow) -> set[Entry]:
+    """The entries under which a row is found."""
+    found = {(row.app, NAME, k) for k in (row.user_key, row.email_key) if k}
+    if row.external_id:
+        found.add((row.app, EXTERNAL, row.external_id))
+    if row.idp_user_id:
+        found.add((row.app, IDP_ID, row.idp_user_id))
+    return found
 
 
-class Remembered:
-    """Answers per app, valid while the resources' write count stays where it was."""
+class KeyIndex:
+    """For the key values of an app that were read (up front or by an earlier question), the
+    ids of every resource holding them, kept current by every write in the transaction.
+
+    A value is in the index only once the table was asked for all of its rows; from then on
+    every insert and update moves the ids between values, so a question naming only indexed
+    values is answered without a statement, and the answer equals the table's. Most values
+    read are held by no account (an IdP removal asks every app of the IdP): those cost one
+    slot in their (app, kind) mapping, not a set each."""
 
     def __init__(self) -> None:
-        self._writes = -1
-        self._answers: dict[str, _Answer] = {}
+        # (app, kind) -> value -> ids holding it (None: none)
+        self._by: dict[tuple[str, int], dict[str, set[str] | None]] = {}
 
-    def get(self, app: str, keys: Keys, writes: int) -> list[SpRow] | None:
-        """The rows of `app` sharing `keys`, when a remembered question covered them."""
-        if writes != self._writes:
-            return None  # written since: every remembered answer may be out of date
-        answer = self._answers.get(app)
-        if answer is None or not _narrower(keys, answer.keys):
-            return None
-        return [row for row in answer.rows if shares(row, keys)]
+    def answer(self, app: str, keys: Keys) -> set[str] | None:
+        """The ids holding any of `keys`, or None when a value was never read."""
+        user_key, email_key, external_id, idp_user_id = keys
+        by, found = self._by, set[str]()
+        for kind, value in (
+            (NAME, user_key),
+            (NAME, email_key),
+            (EXTERNAL, external_id),
+            (IDP_ID, idp_user_id),
+        ):
+            if value:
+                values = by.get((app, kind))
+                if values is None or value not in values:
+                    return None
+                ids = values[value]
+                if ids:
+                    found |= ids
+        return found
 
-    def put(self, app: str, keys: Keys, writes: int, rows: list[SpRow]) -> None:
-        if writes != self._writes:
-            self._answers.clear()
-            self._writes = writes
-        self._answers[app] = _Answer(keys, rows)
+    def known(self, entry: Entry) -> bool:
+        values = self._by.get((entry[0], entry[1]))
+        return values is not None and entry[2] in values
 
+    def cover(self, asked: Iterable[Entry], rows: Iterable[SpRow | KeyRow]) -> None:
+        """Index `asked`, given every row the table holds for any of them (as memory has
+        them). A value indexed before already holds every such row's id: adding it again
+        changes nothing."""
+        by = self._by
+        for app, kind, value in asked:
+            by.setdefault((app, kind), {}).setdefault(value, None)
+        for row in rows:
+            for entry in row_entries(row):
+                self._add(entry, row.sp_id)
 
-def _narrower(keys: Keys, wider: Keys) -> bool:
-    """Whether every key asked for now was asked for, with the same value, by `wider`: then
-    every row sharing one of `keys` was in the wider answer."""
-    user_key, email_key, external_id, idp_user_id = keys
-    return (
-        (not user_key or user_key == wider[0])
-        and (not email_key or email_key == wider[1])
-        and (not external_id or external_id == wider[2])
-        and (not idp_user_id or idp_user_id == wider[3])
-    )
+    def moved(self, before: SpRow | None, after: SpRow) -> None:
+        """A row written: its id leaves the values it no longer holds and joins the new ones."""
+        if not self._by or (before is not None and before[4:8] == after[4:8]):
+            return  # nothing indexed, or the same keys (user, email, externalId, IdP id)
+        new = row_entries(after)
+        if before is not None:
+            old = row_entries(before)
+            for app, kind, value in old - new:
+                values = self._by.get((app, kind))
+                ids = values.get(value) if values is not None else None
+                if ids:
+                    ids.discard(after.sp_id)
+            new -= old
+        for entry in new:
+            self._add(entry, after.sp_id)
+
+    def _add(self, entry: Entry, sp_id: str) -> None:
+        """`sp_id` holds the entry's value: recorded if the value is indexed."""
+        app, kind, value = entry
+        values = self._by.get((app, kind))
+        if values is None or value not in values:
+            return
+        ids = values[value]
+        if ids is None:
+            values[value] = {sp_id}
+        else:
+            ids.add(sp_id)

@@ -20,8 +20,17 @@ from sqlalchemy import bindparam, select
 
 from monitor.classify.shapes import as_bool
 from monitor.detect.keys import normalize_key, primary_email
-from monitor.detect.matching import MAX_APPS, Keys, Remembered, match_params, match_stmt
-from monitor.detect.prefetch import by_scope, one_of_params, read_rows
+from monitor.detect.matching import (
+    MAX_APPS,
+    Entry,
+    KeyIndex,
+    Keys,
+    by_keys,
+    entries,
+    match_params,
+    match_stmt,
+)
+from monitor.detect.prefetch import by_scope, in_params, one_of_params, read_rows, slices
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import sp_resources
@@ -67,8 +76,7 @@ class Resources:
         self._bodies: dict[str, bool] = {}  # app -> has a stored representation
         # (app, sp_id) -> last_seen of rows seen again unchanged, written at `flush`
         self._touched: dict[tuple[str, str], float] = {}
-        self._writes = 0  # inserts and updates so far: a match answer is current until one
-        self._remembered = Remembered()
+        self._index = KeyIndex()  # which ids hold the key values read so far
 
     def get(self, app: str, sp_id: str) -> SpRow | None:
         key = (app, sp_id)
@@ -83,6 +91,32 @@ class Resources:
         for app, ids in by_scope(keys, self._rows).items():
             for sp_id, row in read_rows(self.db, _GET_MANY, ids, _by_sp_id, app=app):
                 self._rows.setdefault((app, sp_id), row)
+
+    def prefetch_keys(self, wanted: Iterable[Entry]) -> None:
+        """Index these (app, kind, value) key entries now (`KeyIndex`), `IN_SIZE` values per
+        statement; entries indexed already are not asked again. The statements read keys
+        only: the accounts they name are mostly in memory already (read by id up front), and
+        the others are read whole afterwards."""
+        grouped: dict[tuple[str, int], list[str]] = {}
+        for entry in wanted:
+            if not self._index.known(entry):
+                grouped.setdefault(entry[:2], []).append(entry[2])
+        memory, unread = self._rows, []
+        for (app, kind), values in grouped.items():
+            for part in slices(values):
+                found = self.db.rows(by_keys(kind), app=app, **in_params(part))
+                unread += [(app, row.sp_id) for row in found if (app, row.sp_id) not in memory]
+                current = [memory.get((app, row.sp_id)) or row for row in found]
+                self._index.cover([(app, kind, value) for value in part], current)
+        self.prefetch(unread)
+
+    def _remember(self, row: SpRow) -> SpRow:
+        """The row as memory has it (newer than the table's), remembered if it was not."""
+        key = (row.app, row.sp_id)
+        current = self._rows.get(key)
+        if current is None:
+            current = self._rows[key] = row
+        return current
 
     def learn(
         self,
@@ -147,8 +181,8 @@ class Resources:
     def insert(self, row: SpRow) -> None:
         """A resource not stored yet."""
         self.db.run(_INSERT, **row._asdict())
-        self._writes += 1
         self._rows[(row.app, row.sp_id)] = row
+        self._index.moved(None, row)
         if row.representation is not None:
             self._bodies[row.app] = True
 
@@ -173,13 +207,15 @@ class Resources:
     def update(self, app: str, sp_id: str, **values: Any) -> None:
         if "last_seen" in values:  # written now: a kept-back time would overwrite it later
             self._touched.pop((app, sp_id), None)
+        if not _KEY_COLUMNS.isdisjoint(values):
+            self.get(app, sp_id)  # the keys it held, to move it in the index
         columns = tuple(values)
         params = {"v_" + name: value for name, value in values.items()}
         self.db.run(_update_stmt(columns), k_app=app, k_sp_id=sp_id, **params)
-        self._writes += 1
         cached = self._rows.get((app, sp_id))
         if cached is not None:
-            self._rows[(app, sp_id)] = cached._replace(**values)
+            row = self._rows[(app, sp_id)] = cached._replace(**values)
+            self._index.moved(cached, row)
         if values.get("representation") is not None:
             self._bodies[app] = True
 
@@ -207,28 +243,24 @@ class Resources:
 
     def match(self, app: str, keys: Keys) -> list[SpRow]:
         """`matching` with the keys as one tuple (user, email, externalId, IdP id)."""
-        known = self._remembered.get(app, keys, self._writes)
-        if known is not None:
-            return self._fresh(app, known)
-        if not any(keys):
-            return []
+        ids = self._index.answer(app, keys)
+        if ids is not None:
+            return self._users(app, ids)
         found = self.db.rows(match_stmt(keys, 1), **match_params(keys, (app,)))
         return self._current(app, found, keys)
 
     def matching_in(self, apps: Sequence[str], keys: Keys) -> dict[str, list[SpRow]]:
-        """`matching` for several apps, the apps not answered from memory in one statement
+        """`matching` for several apps, the apps whose keys are not indexed in one statement
         (`MAX_APPS` at a time)."""
         answers: dict[str, list[SpRow]] = {}
         asked = []
         for app in apps:
-            known = self._remembered.get(app, keys, self._writes)
-            if known is not None:
-                answers[app] = self._fresh(app, known)
+            ids = self._index.answer(app, keys)
+            if ids is not None:
+                answers[app] = self._users(app, ids)
             elif app not in answers:
                 answers[app] = []
                 asked.append(app)
-        if not any(keys):
-            return answers
         for start in range(0, len(asked), MAX_APPS):
             part = asked[start : start + MAX_APPS]
             found = self.db.rows(match_stmt(keys, len(part)), **match_params(keys, part))
@@ -236,21 +268,19 @@ class Resources:
                 answers[app] = self._current(app, [r for r in found if r.app == app], keys)
         return answers
 
-    def _fresh(self, app: str, rows: list[SpRow]) -> list[SpRow]:
-        """Remembered rows as current as memory has them (`last_seen` kept back)."""
+    def _users(self, app: str, ids: Iterable[str]) -> list[SpRow]:
+        """The users among these ids, by `sp_id` (a stable order for ties)."""
         memory = self._rows
-        return [memory.get((app, row.sp_id)) or row for row in rows]
+        found = [memory.get((app, sp_id)) for sp_id in sorted(ids)]
+        return [row for row in found if row is not None and row.resource_type == "User"]
 
     def _current(self, app: str, found: list[SpRow], keys: Keys) -> list[SpRow]:
-        """The app's users among `found`, as current as memory has them; remembered (none
-        found is an answer too: most apps an IdP removal asks have no account)."""
-        users = sorted((row for row in found if row.resource_type == "User"), key=_by_sp_id)
-        # Rows in memory are as current as the table, or newer (`last_seen` kept back).
-        rows = self._fresh(app, users)
-        for row in rows:
-            self._rows[(app, row.sp_id)] = row
-        self._remembered.put(app, keys, self._writes, rows)
-        return rows
+        """The table's answer for `keys` in `app`: remembered (rows in memory are as current
+        as the table's, or newer: `last_seen` kept back) and indexed (none found is an answer
+        too: most apps an IdP removal asks have no account)."""
+        rows = [self._remember(row) for row in found]
+        self._index.cover(entries(app, keys), rows)
+        return self._users(app, (row.sp_id for row in rows))
 
     def has_bodies(self, app: str) -> bool:
         """Whether any resource of the app was stored with a representation."""
@@ -264,6 +294,7 @@ def _by_sp_id(row: SpRow) -> str:
     return row.sp_id
 
 
+_KEY_COLUMNS = frozenset({"user_key", "email_key", "external_id", "idp_user_id"})
 _GET_MANY = Prepared(
     select(sp_resources).where((_c.app == bindparam("app")) & one_of_params(_c.sp_id)), SpRow
 )

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from monitor.classify.bodies import json_value
+from monitor.classify.bodies import json_value, response_json
 from monitor.detect.deprovision import Deprovisions
 from monitor.detect.findings import Findings
 from monitor.detect.patch_engine import (
@@ -55,7 +55,7 @@ class ScimDetector:
         if not 200 <= event.status < 300:
             return
         kind = event.resource.value
-        answer = json_value(event.request.response_body) if _full_answer(event) else None
+        answer = response_json(event.request) if _full_answer(event) else None
         operation = event.operation
         if operation in (Operation.LIST, Operation.SEARCH):
             for rep in _resources_of(answer):

@@ -1,10 +1,13 @@
 """A batch's rows read up front (`Correlator.handle_all`) change no answer: the shared sample,
 cut into batches, leaves every detection table exactly as handling record by record does, on
-SQLite and PostgreSQL. Duplicates within a batch and across batches are deduplicated once."""
+SQLite and PostgreSQL. Duplicates within a batch and across batches are deduplicated once, and
+the accounts the records name or match by key are read up front, not one by one."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +17,7 @@ from monitor.classify.idp import normalize
 from monitor.config import Config, load
 from monitor.detect.correlate import Correlator
 from monitor.detect.prefetch import IN_SIZE, in_params, slices
-from monitor.events import IdpRecord
+from monitor.events import IdpRecord, ScimEvent
 from monitor.ingest import app_index
 from monitor.store import SqlStore
 from monitor.store.tables import metadata
@@ -75,3 +78,29 @@ def test_slices_are_distinct_in_order_and_padded() -> None:
     assert len(params) == IN_SIZE
     assert set(params.values()) == set(parts[-1])
     assert params[f"v{IN_SIZE - 1}"] == parts[-1][-1]
+
+
+def test_a_batch_reads_accounts_by_id_and_by_key_up_front(tmp_path: Path) -> None:
+    """Twins, churn and the IdP's removals find accounts by key, and most records look their
+    account up by id: on the sample, those lookups come from what the batch read up front,
+    not from a statement per record (SQLite's trace names every statement it runs)."""
+    config = load(SAMPLE / "scimwatch.yaml")
+    items = sample_items(config)
+    store = SqlStore(f"sqlite:///{tmp_path / 'trace.db'}")
+    ran: list[str] = []
+    try:
+        with store.transaction() as conn:
+            driver = conn.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            driver.set_trace_callback(ran.append)
+            correlator = Correlator(conn, app_index(config))
+            correlator.handle_all(items)
+            correlator.finish()
+            driver.set_trace_callback(None)
+    finally:
+        store.close()
+    lookups = [s for s in ran if s.startswith("SELECT sp_resources.app") and " IN (" not in s]
+    up_front = [s for s in ran if s.startswith("SELECT sp_resources.app") and " IN (" in s]
+    scim = [item for item in items if isinstance(item, ScimEvent)]
+    assert len(scim) > 3000 and up_front
+    assert len(lookups) < len(scim) / 200, lookups[:3]
