@@ -10,8 +10,11 @@ from sqlalchemy import Connection
 from monitor.classify.idp import normalize
 from monitor.detect.activity import ActivityDetector
 from monitor.detect.batch_keys import (
+    appearing,
     idp_accounts,
     idp_entries,
+    new_accounts,
+    new_entries,
     scim_accounts,
     scim_entries,
 )
@@ -75,14 +78,18 @@ class Correlator:
                 self.handle(item)
 
     def _prefetch(self, items: Sequence[ScimEvent | Record], facts: list[IdpEvent]) -> None:
-        """People and dedupe keys, then the accounts the records name, then the accounts
-        sharing their keys (`monitor.detect.batch_keys`), each step using what the last read."""
+        """People and dedupe keys, then the accounts the records name, then which of the new
+        accounts' ids and keys name a removal, then the accounts sharing the records' keys
+        (`monitor.detect.batch_keys`), each step using what the last one read."""
         self.idp.prefetch(facts)
         scim = [item for item in items if isinstance(item, ScimEvent)]
         resources, app_of = self.scim.resources, self.idp.apps.app
         resources.prefetch(itertools.chain(scim_accounts(scim), idp_accounts(facts, app_of)))
+        new = new_accounts(scim, resources.get)
+        self.deprovisions.no_removals.prefetch(appearing(new, facts, resources.get, app_of))
         resources.prefetch_keys(
             itertools.chain(
+                new_entries(new),
                 scim_entries(scim, resources.get),
                 idp_entries(facts, app_of, self.idp.apps_of_person),
             )

@@ -16,6 +16,7 @@ from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import REMOVED_STATES, PersonRow
 from monitor.detect.findings import Findings
 from monitor.detect.matching import Keys
+from monitor.detect.no_removals import NoRemovals
 from monitor.detect.prefetch import in_params, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.store.prepared import Db, Prepared
@@ -74,6 +75,7 @@ class Deprovisions:
         # a (re)activation of anyone else has nothing to reset.
         self._asked: set[str] = set()
         self._with_rows: set[str] = set()
+        self.no_removals = NoRemovals(db)  # ids and keys that name no removal
 
     def prefetch(self, people: Iterable[str]) -> None:
         """Which of these people have deprovision rows, `IN_SIZE` per statement."""
@@ -204,10 +206,10 @@ class Deprovisions:
 
     def identity_appeared(self, app: str, row: SpRow) -> None:
         """An account first seen after its person was removed: the removal applies to it too."""
-        user_ids = [u for u in {row.external_id, row.idp_user_id} - {None}]
-        keys = [k for k in {row.user_key, row.email_key} - {None}]
-        if not user_ids and not keys:
-            return
+        user_ids = list({u for u in (row.external_id, row.idp_user_id) if u is not None})
+        keys = list({k for k in (row.user_key, row.email_key) if k is not None})
+        if self.no_removals.none_for(user_ids, keys):
+            return  # also when there are neither
         params = {f"u{i}": v for i, v in enumerate(user_ids)}
         params.update({f"k{i}": v for i, v in enumerate(keys)})
         removals = self.db.rows(sql.removals_of(len(user_ids), len(keys)), **params)

@@ -162,6 +162,8 @@ class IdpDetector:
             stmt = _SET_ACTIVATED if "activated_at" in values else _SET_STATE
             self.db.run(stmt, **key, **values)
             self._people[(idp, user_id)] = before._replace(**values)
+        if state in REMOVED_STATES:  # the person's ids and keys name a removal now
+            self.deprovisions.no_removals.written(user_id, values["user_key"])
         return before
 
     def _started(self, event: IdpEvent) -> None:
@@ -175,6 +177,7 @@ class IdpDetector:
         judged against it as if they had arrived in time (`idp_removals`)."""
         ended = {"idp": person.idp, "user_id": person.user_id, "user_key": person.user_key}
         self.db.run(_ADD_IDP_REMOVAL, **ended, removed_at=person.state_at, ended_at=ts)
+        self.deprovisions.no_removals.written(person.user_id, person.user_key)
         if self.activity is not None and person.user_key:
             self.activity.after_idp_removal(person.user_key, ended=True)
 

@@ -25,7 +25,7 @@ from monitor.events import Lifecycle, Operation, Outcome, Resource, ScimEvent
 from monitor.store.prepared import Prepared
 from monitor.store.tables import findings
 
-__all__ = ["ScimDetector"]
+__all__ = ["IDENTITY_KEYS", "ScimDetector"]
 
 CHURN_WINDOW = 3600.0  # "within the hour around it"
 _REMOVALS = frozenset({Lifecycle.DISABLE, Lifecycle.DELETE})
@@ -131,7 +131,7 @@ class ScimDetector:
             return
         sent = json_value(event.request.request_body) if event.request is not None else None
         if isinstance(sent, dict):  # keys an SP did not echo back still identify the account
-            rep = {**{k: sent[k] for k in _IDENTITY_KEYS if k in sent}, **rep}
+            rep = {**{k: sent[k] for k in IDENTITY_KEYS if k in sent}, **rep}
         self._seen(event.app, rep, event.ts, kind, created=True)
         external = rep.get("externalId")
         if kind == "User" and isinstance(external, str) and external and event.sp_id:
@@ -313,7 +313,7 @@ def _merge_quirks(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
     return {**old, "quirks": sorted(set(old.get("quirks", [])) | set(new.get("quirks", [])))}
 
 
-_IDENTITY_KEYS = ("externalId", "userName", "emails")
+IDENTITY_KEYS = ("externalId", "userName", "emails")
 _OPEN_TWINS: Prepared[Any] = Prepared(
     select(findings.c.subject).where(
         (findings.c.type == "digital_twin")
