@@ -5,8 +5,9 @@ seen (by event time) is kept with the keys that link it to a person. `pending` h
 next representation must show after a PATCH answered without a body (204).
 
 Rows read or written are remembered for the rest of the transaction (every write to the table
-goes through here), so a record that looks its resource up several times reads it once. The
-memory ends with the transaction: replicas sharing a store never see each other's stale rows.
+goes through here), so a record that looks its resource up several times reads it once, and
+the writes are held back and written in bulk (`monitor.detect.held`). The memory ends with the
+transaction: replicas sharing a store never see each other's stale rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import orjson
 from sqlalchemy import bindparam, select
 
 from monitor.classify.shapes import as_bool
+from monitor.detect.held import HeldRows
 from monitor.detect.keys import normalize_key, primary_email
 from monitor.detect.matching import (
     MAX_APPS,
@@ -74,8 +76,9 @@ class Resources:
         self.db = db
         self._rows: dict[tuple[str, str], SpRow | None] = {}
         self._bodies: dict[str, bool] = {}  # app -> has a stored representation
-        # (app, sp_id) -> last_seen of rows seen again unchanged, written at `flush`
-        self._touched: dict[tuple[str, str], float] = {}
+        # Inserts and updates, written in bulk before a statement touches the table, and at
+        # `flush` (`monitor.detect.held`)
+        self._held = HeldRows(db, "sp_resources", self._current_row, _INSERT, _update_stmt, _params)
         self._index = KeyIndex()  # which ids hold the key values read so far
 
     def get(self, app: str, sp_id: str) -> SpRow | None:
@@ -180,44 +183,40 @@ class Resources:
 
     def insert(self, row: SpRow) -> None:
         """A resource not stored yet."""
-        self.db.run(_INSERT, **row._asdict())
-        self._rows[(row.app, row.sp_id)] = row
+        key = (row.app, row.sp_id)
+        self._rows[key] = row
+        self._held.inserted(key)
         self._index.moved(None, row)
         if row.representation is not None:
             self._bodies[row.app] = True
 
     def _touch(self, row: SpRow, ts: float) -> None:
-        """Seen again unchanged: only `last_seen` moves. Imports and polling GETs see the
-        same resources over and over (half of all statements on a GET-heavy log), so the
-        new time is kept in memory and written once per row at `flush`."""
+        """Seen again unchanged: only `last_seen` moves (imports and polling GETs see the
+        same resources over and over)."""
         key = (row.app, row.sp_id)
         self._rows[key] = row._replace(last_seen=ts)
-        self._touched[key] = ts
+        self._held.updated(key, _LAST_SEEN)
 
     def flush(self) -> None:
-        """Write the `last_seen` times kept back (before the commit)."""
-        if self._touched:
-            rows = [
-                {"k_app": app, "k_sp_id": sp_id, "v_last_seen": ts}
-                for (app, sp_id), ts in self._touched.items()
-            ]
-            self.db.run_many(_update_stmt(("last_seen",)), rows)
-            self._touched = {}
+        """Write the rows held back (before the commit)."""
+        self._held.write()
 
     def update(self, app: str, sp_id: str, **values: Any) -> None:
-        if "last_seen" in values:  # written now: a kept-back time would overwrite it later
-            self._touched.pop((app, sp_id), None)
-        if not _KEY_COLUMNS.isdisjoint(values):
-            self.get(app, sp_id)  # the keys it held, to move it in the index
-        columns = tuple(values)
-        params = {"v_" + name: value for name, value in values.items()}
-        self.db.run(_update_stmt(columns), k_app=app, k_sp_id=sp_id, **params)
-        cached = self._rows.get((app, sp_id))
-        if cached is not None:
-            row = self._rows[(app, sp_id)] = cached._replace(**values)
-            self._index.moved(cached, row)
+        """Change a stored resource (none stored: nothing to change)."""
+        key = (app, sp_id)
+        cached = self._rows[key] if key in self._rows else self.get(app, sp_id)
+        if cached is None:
+            return
+        row = self._rows[key] = cached._replace(**values)
+        self._held.updated(key, values)
+        self._index.moved(cached, row)
         if values.get("representation") is not None:
             self._bodies[app] = True
+
+    def _current_row(self, key: tuple[str, str]) -> SpRow:
+        row = self._rows[key]
+        assert row is not None  # held rows are remembered until written
+        return row
 
     def ensure(self, app: str, sp_id: str, ts: float, *, resource_type: str) -> SpRow:
         """The row for an id seen only in a path (no body yet)."""
@@ -294,7 +293,17 @@ def _by_sp_id(row: SpRow) -> str:
     return row.sp_id
 
 
-_KEY_COLUMNS = frozenset({"user_key", "email_key", "external_id", "idp_user_id"})
+_LAST_SEEN = ("last_seen",)
+
+
+def _params(row: SpRow, columns: tuple[str, ...] | None) -> dict[str, Any]:
+    """A row's parameters for the insert (columns None), or for updating those columns."""
+    if columns is None:
+        return row._asdict()
+    values = {"v_" + name: getattr(row, name) for name in columns}
+    return {"k_app": row.app, "k_sp_id": row.sp_id, **values}
+
+
 _GET_MANY = Prepared(
     select(sp_resources).where((_c.app == bindparam("app")) & one_of_params(_c.sp_id)), SpRow
 )

@@ -6,6 +6,10 @@ once at import with `bindparam`s, compiled once per dialect, and each call passe
 parameters to the driver's cursor inside the caller's transaction (the same DBAPI connection,
 so the same transaction). Rows come back as the NamedTuple the statement names, so the
 detectors keep attribute access and static types.
+
+A detector may hold its writes to a table back and write them in bulk (`Db.hold`): each
+statement knows the tables it touches, and one that touches a held table has the held writes
+written first, so no statement ever sees the table without them.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Boolean, ColumnElement, Connection, literal
+from sqlalchemy import Boolean, ColumnElement, Connection, Table, literal
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import SelectBase
+from sqlalchemy.sql.util import find_tables
 
 __all__ = ["Db", "Prepared", "one_of"]
 
@@ -44,6 +49,8 @@ class Prepared(Generic[R]):
         self.stmt = stmt
         self.row = row
         self.by_dialect: dict[str, _Compiled] = {}
+        found = find_tables(stmt, include_aliases=True, include_crud=True, check_columns=True)
+        self.tables = frozenset(t.name for t in found if isinstance(t, Table))  # reads, writes
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self.by_dialect.get(dialect.name)
@@ -90,8 +97,26 @@ class Db:
         self.dialect = conn.dialect
         self._name = conn.dialect.name
         self._cursor = conn.connection.cursor()
+        self._held: dict[str, Callable[[], None]] = {}  # table -> writes held back for it
+
+    def hold(self, table: str, write: Callable[[], None]) -> None:
+        """Writes to `table` are held back in memory: `write` is called before the next
+        statement that reads or writes the table runs, so every statement sees them. The
+        owner writes them itself before the commit (`release` first), and holds again when it
+        holds back more."""
+        self._held[table] = write
+
+    def release(self, table: str) -> None:
+        """The owner is writing what it held back for `table` itself."""
+        self._held.pop(table, None)
+
+    def _sync(self, stmt: Prepared[Any]) -> None:
+        for table in stmt.tables & self._held.keys():
+            self._held.pop(table)()
 
     def _execute(self, stmt: Prepared[Any], params: Mapping[str, Any]) -> _Compiled:
+        if self._held and not self._held.keys().isdisjoint(stmt.tables):
+            self._sync(stmt)
         compiled = stmt.by_dialect.get(self._name) or stmt.compiled(self.dialect)
         self._cursor.execute(compiled.sql, compiled.args(params))
         return compiled
@@ -103,6 +128,8 @@ class Db:
 
     def run_many(self, stmt: Prepared[Any], params: Iterable[Mapping[str, Any]]) -> None:
         """Execute a write once per parameter set, in one driver call (`executemany`)."""
+        if self._held and not self._held.keys().isdisjoint(stmt.tables):
+            self._sync(stmt)
         compiled = stmt.by_dialect.get(self._name) or stmt.compiled(self.dialect)
         self._cursor.executemany(compiled.sql, [compiled.args(one) for one in params])
 

@@ -82,6 +82,7 @@ def test_answers_from_memory_equal_the_tables(store: SqlStore, steps: list[Any])
                 resources.prefetch_keys(_entries(app, values))
             elif op == "ask":
                 keys = _keys(values)
+                resources.flush()  # the writes held back land, for the table to answer
                 table = Resources(Db(conn)).match(app, keys)
                 read_all = resources._index.answer(app, keys) is not None
                 before = db.reads
@@ -97,6 +98,7 @@ def test_accounts_read_by_key_that_were_not_in_memory_are_read_whole(store: SqlS
         setup.insert(SpRow("crm", "a", "User", "Ana", "ana@corp.test", None, "ext-1"))
         setup.insert(SpRow("crm", "b", "User", "Bo", "bo@corp.test", "ana@corp.test"))
         setup.insert(SpRow("wiki", "c", "User", "Ana", "ana@corp.test", None, "ext-1"))
+        setup.flush()
         db = CountingDb(conn)
         resources = Resources(db)
         resources.prefetch_keys([("crm", NAME, "ana@corp.test"), ("crm", EXTERNAL, "ext-9")])

@@ -1,5 +1,7 @@
-"""`last_seen` of a resource seen again unchanged is written at the end of the batch, once, and
-never over a newer time written in between; matches read in between see the newer time."""
+"""Writes to resources are held back and written in bulk: at the end of the batch, or before a
+statement that reads the table runs (`Db.hold`). `last_seen` of a resource seen again unchanged
+is written once, never over a newer time written in between; matches read in between see the
+newer time; a new row changed afterwards is inserted as it ends up."""
 
 from __future__ import annotations
 
@@ -50,7 +52,9 @@ def test_a_time_written_after_a_kept_back_one_stays(store: SqlStore) -> None:
 
 def test_nothing_kept_back_is_written_when_the_batch_rolls_back(store: SqlStore) -> None:
     with store.transaction() as conn:
-        Resources(Db(conn)).learn("crm", USER, 100.0, resource_type="User")
+        first = Resources(Db(conn))
+        first.learn("crm", USER, 100.0, resource_type="User")
+        first.flush()
     try:
         with store.transaction() as conn:
             resources = Resources(Db(conn))
@@ -60,3 +64,20 @@ def test_nothing_kept_back_is_written_when_the_batch_rolls_back(store: SqlStore)
     except RuntimeError:
         pass
     assert _stored(store)["last_seen"] == 100.0
+
+
+def test_a_statement_on_the_table_sees_the_writes_held_back(store: SqlStore) -> None:
+    with store.transaction() as conn:
+        db = Db(conn)
+        resources = Resources(db)
+        resources.learn("crm", USER, 100.0, resource_type="User")
+        resources.update("crm", "u1", active=False, pending='{"ts": 1}')
+        resources.learn("crm", {**USER, "userName": "ana.b@corp.test"}, 150.0, resource_type="User")
+        assert conn.execute(select(sp_resources)).all() == []  # held back so far
+        # A key nobody read asks the table: what was held is written first.
+        assert [r.sp_id for r in resources.matching("crm", user_key="ana.b@corp.test")] == ["u1"]
+        assert conn.execute(select(sp_resources.c.user_key)).scalars().all() == ["ana.b@corp.test"]
+        resources.update("crm", "u1", pending=None)
+        resources.flush()
+    stored = _stored(store)
+    assert (stored["first_seen"], stored["last_seen"], stored["pending"]) == (100.0, 150.0, None)

@@ -76,9 +76,13 @@ def test_remembered_rows_equal_the_database(store: SqlStore) -> None:
 def test_memory_ends_with_the_transaction(store: SqlStore) -> None:
     rep = {"id": "u1", "userName": "ana", "active": True}
     with store.transaction() as conn:
-        Resources(Db(conn)).learn("crm", rep, 10.0, resource_type="User")
+        first = Resources(Db(conn))
+        first.learn("crm", rep, 10.0, resource_type="User")
+        first.flush()  # as a batch does before its commit
     with store.transaction() as conn:  # another replica changes the row in between
-        Resources(Db(conn)).update("crm", "u1", active=False)
+        other = Resources(Db(conn))
+        other.update("crm", "u1", active=False)
+        other.flush()
     with store.transaction() as conn:
         row = Resources(Db(conn)).get("crm", "u1")
     assert row is not None and row.active is False
