@@ -4,12 +4,28 @@ and who kept signing in after the IdP removed them."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
-
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from typing import Any
 
 from monitor.detect._deprovision_sql import ADD_IDP_REMOVAL as _ADD_IDP_REMOVAL
+from monitor.detect._idp_sql import (
+    ADD_LINK,
+    ADD_PERSON,
+    APPS_OF,
+    LINK,
+    LINKS_MANY,
+    PEOPLE_MANY,
+    PERSON,
+    SEEN_MANY,
+    SEEN_PG,
+    SEEN_SQLITE,
+    SP_ID,
+    LinkRow,
+    link_params,
+    link_update,
+    person_params,
+    person_update,
+    row_user_id,
+)
 from monitor.detect.activity import ActivityDetector
 from monitor.detect.deprovision import (
     REMOVED_STATES,
@@ -19,12 +35,12 @@ from monitor.detect.deprovision import (
     person_target,
 )
 from monitor.detect.findings import Findings
+from monitor.detect.held import HeldRows
 from monitor.detect.keys import normalize_key
-from monitor.detect.prefetch import by_scope, in_params, one_of_params, read_rows, slices
+from monitor.detect.prefetch import by_scope, in_params, read_rows, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.prepared import Db, Prepared
-from monitor.store.tables import idp_links, idp_people, idp_seen
 
 __all__ = ["REMOVAL_OPERATIONS", "REMOVE_ACTIONS", "AppIndex", "IdpDetector"]
 
@@ -70,18 +86,24 @@ class IdpDetector:
         self._asked: set[str] = set()
         self._known: set[str] = set()
         self._unwritten: list[dict[str, Any]] = []
+        # Inserts and updates of both tables, written in bulk (`monitor.detect.held`)
+        people, links = self._people.__getitem__, self._links.__getitem__
+        self._held_people = HeldRows(
+            self.db, "idp_people", people, ADD_PERSON, person_update, person_params
+        )
+        self._held_links = HeldRows(self.db, "idp_links", links, ADD_LINK, link_update, link_params)
 
     def prefetch(self, events: Iterable[IdpEvent]) -> None:
         """Read the batch's dedupe keys and people up front (`monitor.detect.prefetch`)."""
         wanted = [e for e in events if e.user_id and e.success is not False]
         for part in slices(e.key for e in wanted if e.key not in self._asked):
-            self._known.update(self.db.scalars(_SEEN_MANY, **in_params(part)))
+            self._known.update(self.db.scalars(SEEN_MANY, **in_params(part)))
             self._asked.update(part)
         starts = (e for e in wanted if e.action in _START)
         self.deprovisions.prefetch(person_key(str(e.idp), str(e.user_id)) for e in starts)
         people = ((str(e.idp), str(e.user_id)) for e in wanted)
         for idp, user_ids in by_scope(people, self._people).items():
-            for user_id, row in read_rows(self.db, _PEOPLE_MANY, user_ids, _user_id, idp=idp):
+            for user_id, row in read_rows(self.db, PEOPLE_MANY, user_ids, row_user_id, idp=idp):
                 self._people.setdefault((idp, user_id), row)
             self._prefetch_links(idp, user_ids)
 
@@ -89,12 +111,15 @@ class IdpDetector:
         for part in slices(u for u in user_ids if (idp, u) not in self._linked):
             for user_id in part:
                 self._linked[(idp, user_id)] = set()
-            for link in self.db.rows(_LINKS_MANY, idp=idp, **in_params(part)):
+            for link in self.db.rows(LINKS_MANY, idp=idp, **in_params(part)):
                 self._links.setdefault((idp, link.user_id, link.app), link)
                 self._linked[(idp, link.user_id)].add(link.app)
 
     def flush(self) -> None:
-        """Insert the new dedupe keys of the batch (before the commit)."""
+        """Write the people and links held back and insert the new dedupe keys of the batch
+        (before the commit)."""
+        self._held_people.write()
+        self._held_links.write()
         if self._unwritten:
             self.db.run_many(self._seen_insert(), self._unwritten)
             self._unwritten = []
@@ -130,13 +155,13 @@ class IdpDetector:
         return self.db.run(self._seen_insert(), key=key, ts=event.ts) == 0
 
     def _seen_insert(self) -> Prepared[Any]:
-        return _SEEN_PG if self.db.dialect.name == "postgresql" else _SEEN_SQLITE
+        return SEEN_PG if self.db.dialect.name == "postgresql" else SEEN_SQLITE
 
     def _person(self, idp: str, user_id: str) -> PersonRow | None:
         key = (idp, user_id)
         if key in self._people:
             return self._people[key]
-        row = self._people[key] = self.db.first(_PERSON, k_idp=idp, k_user_id=user_id)
+        row = self._people[key] = self.db.first(PERSON, k_idp=idp, k_user_id=user_id)
         return row
 
     def _set_person(self, event: IdpEvent, state: str) -> PersonRow | None:
@@ -148,10 +173,10 @@ class IdpDetector:
             "state": state,
             "state_at": event.ts,
         }
-        key = {"k_idp": idp, "k_user_id": user_id}
+        key = (idp, user_id)
         if before is None:
-            self.db.run(_ADD_PERSON, **key, activated_at=activated, **values)
-            self._people[(idp, user_id)] = PersonRow(idp, user_id, activated_at=activated, **values)
+            self._people[key] = PersonRow(idp, user_id, activated_at=activated, **values)
+            self._held_people.inserted(key)
         elif event.ts >= before.state_at:
             if activated is not None:
                 values["activated_at"] = max(activated, before.activated_at or activated)
@@ -159,9 +184,8 @@ class IdpDetector:
                 values["state_at"] = before.state_at  # removed since then: keep the earliest
             if before.user_key and not values["user_key"]:
                 values["user_key"] = before.user_key
-            stmt = _SET_ACTIVATED if "activated_at" in values else _SET_STATE
-            self.db.run(stmt, **key, **values)
-            self._people[(idp, user_id)] = before._replace(**values)
+            self._people[key] = before._replace(**values)
+            self._held_people.updated(key, values)
         if state in REMOVED_STATES:  # the person's ids and keys name a removal now
             self.deprovisions.no_removals.written(user_id, values["user_key"])
         return before
@@ -201,7 +225,7 @@ class IdpDetector:
     def _linked_apps(self, idp: str, user_id: str) -> set[str]:
         linked = self._linked.get((idp, user_id))
         if linked is None:
-            linked = set(self.db.scalars(_APPS_OF, idp=idp, user_id=user_id))
+            linked = set(self.db.scalars(APPS_OF, idp=idp, user_id=user_id))
         return linked
 
     def _request(
@@ -233,15 +257,15 @@ class IdpDetector:
         elif (idp, user_id) in self._linked:  # all the person's links were read up front
             row = None
         else:
-            row = self.db.first(_LINK, **key)
+            row = self.db.first(LINK, **key)
         if row is None:
-            self.db.run(_ADD_LINK, **key, sp_id=sp_id, linked_at=ts)
-            row = LinkRow(idp, user_id, app, sp_id, ts, None)
+            row = self._links[cached] = LinkRow(idp, user_id, app, sp_id, ts, None)
+            self._held_links.inserted(cached)
             if (idp, user_id) in self._linked:
                 self._linked[(idp, user_id)].add(app)
         elif sp_id and row.sp_id != sp_id:
-            self.db.run(_SET_LINK, **key, sp_id=sp_id)
-            row = row._replace(sp_id=sp_id)
+            row = self._links[cached] = row._replace(sp_id=sp_id)
+            self._held_links.updated(cached, SP_ID)
         self._links[cached] = row
         if sp_id:
             self._link_identity(app, sp_id, user_id, user_name, ts)
@@ -300,73 +324,3 @@ class IdpDetector:
         )
         if user is not None and self.activity is not None:
             self.activity.action(app="", user_key=user, ts=event.ts, source=source)
-
-
-class LinkRow(NamedTuple):
-    """One `idp_links` row, in column order."""
-
-    idp: str
-    user_id: str
-    app: str
-    sp_id: str | None
-    linked_at: float
-    removed_at: float | None
-
-
-_p, _l = idp_people.c, idp_links.c
-_PKEY = (_p.idp == bindparam("k_idp")) & (_p.user_id == bindparam("k_user_id"))
-_PERSON = Prepared(select(idp_people).where(_PKEY), PersonRow)
-_PEOPLE_MANY = Prepared(
-    select(idp_people).where((_p.idp == bindparam("idp")) & one_of_params(_p.user_id)), PersonRow
-)
-_STATE: dict[str, Any] = {name: bindparam(name) for name in ("user_key", "state", "state_at")}
-_ADD_PERSON: Prepared[Any] = Prepared(
-    idp_people.insert().values(
-        idp=bindparam("k_idp"),
-        user_id=bindparam("k_user_id"),
-        activated_at=bindparam("activated_at"),
-        **_STATE,
-    )
-)
-_SET_STATE: Prepared[Any] = Prepared(idp_people.update().where(_PKEY).values(**_STATE))
-_SET_ACTIVATED: Prepared[Any] = Prepared(
-    idp_people.update().where(_PKEY).values(activated_at=bindparam("activated_at"), **_STATE)
-)
-_LKEY = (
-    (_l.idp == bindparam("k_idp"))
-    & (_l.user_id == bindparam("k_user_id"))
-    & (_l.app == bindparam("k_app"))
-)
-_LINK = Prepared(select(idp_links).where(_LKEY), LinkRow)
-_ADD_LINK: Prepared[Any] = Prepared(
-    idp_links.insert().values(
-        idp=bindparam("k_idp"),
-        user_id=bindparam("k_user_id"),
-        app=bindparam("k_app"),
-        sp_id=bindparam("sp_id"),
-        linked_at=bindparam("linked_at"),
-    )
-)
-_SET_LINK: Prepared[Any] = Prepared(
-    idp_links.update().where(_LKEY).values(sp_id=bindparam("sp_id"))
-)
-_LINKS_MANY = Prepared(
-    select(idp_links).where((_l.idp == bindparam("idp")) & one_of_params(_l.user_id)), LinkRow
-)
-_APPS_OF: Prepared[Any] = Prepared(
-    select(_l.app).where((_l.idp == bindparam("idp")) & (_l.user_id == bindparam("user_id")))
-)
-
-
-def _user_id(row: PersonRow) -> str:
-    return row.user_id
-
-
-def _seen_stmt(insert: Any) -> Prepared[Any]:
-    stmt = insert(idp_seen).values(key=bindparam("key"), ts=bindparam("ts"))
-    return Prepared(stmt.on_conflict_do_nothing(index_elements=["key"]))
-
-
-_SEEN_MANY: Prepared[Any] = Prepared(select(idp_seen.c.key).where(one_of_params(idp_seen.c.key)))
-_SEEN_SQLITE = _seen_stmt(sqlite.insert)
-_SEEN_PG = _seen_stmt(postgresql.insert)
