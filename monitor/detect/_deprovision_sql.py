@@ -80,7 +80,6 @@ SET_TARGET: Prepared[Any] = Prepared(deprovisions.update().where(KEY).values(**T
 SET_REQUEST: Prepared[Any] = Prepared(
     deprovisions.update().where(KEY).values(requested_at=bindparam("requested_at"), **TARGET)
 )
-CONFIRMED: Prepared[Any] = Prepared(select(_d.confirmed_at, _d.user_key).where(KEY))
 SET_CONFIRMED: Prepared[Any] = Prepared(
     deprovisions.update().where(KEY).values(confirmed_at=bindparam("confirmed_at"))
 )

@@ -176,13 +176,14 @@ class Deprovisions:
                 # account first chosen was already gone): the account is known now, and its own
                 # log (when it has bodies) is the evidence that counts.
                 self._write(sql.SET_TARGET, keys=(row.user_key, user_key), **key, **values)
-                self._confirm(app, person, target, row.requested_at)
+                self._confirm(app, person, target, row.requested_at, (row.confirmed_at, user_key))
             return  # already requested earlier in this cycle
         else:
             self._write(
                 sql.SET_REQUEST, keys=(row.user_key, user_key), **key, **values, requested_at=ts
             )
-        self._confirm(app, person, target or person_target(person), ts)
+        confirmed = row.confirmed_at if row is not None else None  # the writes kept it
+        self._confirm(app, person, target or person_target(person), ts, (confirmed, user_key))
 
     def _outdated(self, app: str, chosen: str, better: str, requested_at: float) -> bool:
         """Whether a request should move from the account `chosen` to `better`: `chosen` was
@@ -281,7 +282,9 @@ class Deprovisions:
             open_rows = self.db.rows(sql.OPEN_OF_SP, app=app, sp_id=sp_id, ts=ts)
         for row in open_rows:
             assert row.requested_at is not None  # the query compared it with `ts`
-            self._confirm(app, row.person, sp_id, row.requested_at)
+            self._confirm(
+                app, row.person, sp_id, row.requested_at, (row.confirmed_at, row.user_key)
+            )
         if applied and not sp_id.startswith(PERSON_TARGET):
             self._confirm_ended(app, sp_id, ts, source)
 
@@ -299,16 +302,24 @@ class Deprovisions:
             self._cycle_apps = set(self.db.scalars(sql.CYCLE_APPS))
         return self._cycle_apps
 
-    def _confirm(self, app: str, person: str, sp_id: str, requested_at: float) -> None:
+    def _confirm(
+        self,
+        app: str,
+        person: str,
+        sp_id: str,
+        requested_at: float,
+        state: tuple[float | None, str | None],
+    ) -> None:
+        """Set the deprovision's confirmed time to the first removal evidence since it was
+        requested; `state`: its confirmed time and user key as they stand (the caller has
+        just read or written the row)."""
         sources = ("scim",) if self._has_bodies(app) else ("scim", "idp")
         evidence = sql.FIRST_SCIM if len(sources) == 1 else sql.FIRST_ANY
         first = self.db.scalar(evidence, app=app, sp_id=sp_id, since=requested_at)
         key = {"k_app": app, "k_person": person}
-        state = self.db.first(sql.CONFIRMED, **key)
-        before = state[0] if state is not None else None
+        before, user_key = state
         if before == first:
             return
-        user_key = state[1] if state is not None else None
         self._write(sql.SET_CONFIRMED, keys=(user_key,), **key, confirmed_at=first)
         self.on_confirmed(app, user_key)
         if first is not None and before is None:

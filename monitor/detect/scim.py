@@ -46,6 +46,8 @@ class ScimDetector:
         self.deprovisions = deprovisions
         self.findings = findings
         self.db = resources.db
+        # app -> subjects of its twin findings that may be open (read once, then added to)
+        self._open_twins: dict[str, set[str]] = {}
 
     def handle(self, event: ScimEvent) -> None:
         if event.resource not in (Resource.USER, Resource.GROUP) or event.request is None:
@@ -255,13 +257,18 @@ class ScimDetector:
                 fields={"sp_ids": pair, "user_name": me.user_name or other.user_name},
                 at=ts,
             )
+            if app in self._open_twins:
+                self._open_twins[app].add("|".join(pair))
 
     def _twins_resolved(self, app: str, sp_id: str, ts: float) -> None:
-        """A twin that is deactivated or deleted is no longer a second live account."""
-        subjects = self.db.scalars(_OPEN_TWINS, app=app, sp_id=sp_id)
-        for subject in subjects:
-            if sp_id in subject.split("|"):
-                self.findings.resolve(type="digital_twin", app=app, subject=subject, at=ts)
+        """A twin that is deactivated or deleted is no longer a second live account. The
+        app's open twin findings are read once per batch (a removal asked for them each time,
+        scanning them all for its id) and every twin raised since is added."""
+        subjects = self._open_twins.get(app)
+        if subjects is None:
+            subjects = self._open_twins[app] = set(self.db.scalars(_OPEN_TWINS, app=app))
+        for subject in sorted(s for s in subjects if sp_id in s.split("|")):
+            self.findings.resolve(type="digital_twin", app=app, subject=subject, at=ts)
 
     def _churn(self, app: str, external_id: str, new_sp_id: str, ts: float) -> None:
         for old in self.resources.matching(app, external_id=external_id):
@@ -319,7 +326,6 @@ _OPEN_TWINS: Prepared[Any] = Prepared(
         (findings.c.type == "digital_twin")
         & (findings.c.app == bindparam("app"))
         & (findings.c.status == "open")
-        & findings.c.subject.contains(bindparam("sp_id"))
     )
 )
 _EVERYTHING = frozenset({"*"})
