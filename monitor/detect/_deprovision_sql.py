@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, func, null, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.detect.prefetch import one_of_params
 from monitor.store.prepared import Prepared, one_of
@@ -150,25 +151,27 @@ LINKED: Prepared[Any] = Prepared(
         & (idp_links.c.app == bindparam("app"))
     )
 )
-RKEY = (
-    (_r.app == bindparam("k_app"))
-    & (_r.sp_id == bindparam("k_sp_id"))
-    & (_r.ts == bindparam("k_ts"))
-    & (_r.source == bindparam("k_source"))
-)
-REMOVAL: Prepared[Any] = Prepared(select(_r.ts).where(RKEY))
-ADD_REMOVAL: Prepared[Any] = Prepared(
-    scim_removals.insert().values(
-        app=bindparam("k_app"),
-        sp_id=bindparam("k_sp_id"),
-        ts=bindparam("k_ts"),
-        source=bindparam("k_source"),
+
+
+def _record_removal(insert: Any) -> Prepared[Any]:
+    """Removal evidence, its `applied` flag replaced when the same evidence is read again."""
+    names = {"app": "k_app", "sp_id": "k_sp_id", "ts": "k_ts", "source": "k_source"}
+    stmt = insert(scim_removals).values(
+        **{column: bindparam(name) for column, name in names.items()},
         applied=bindparam("applied"),
     )
-)
-SET_APPLIED: Prepared[Any] = Prepared(
-    scim_removals.update().where(RKEY).values(applied=bindparam("applied"))
-)
+    return Prepared(
+        stmt.on_conflict_do_update(
+            index_elements=list(scim_removals.primary_key.columns),
+            set_={"applied": stmt.excluded.applied},
+        )
+    )
+
+
+RECORD_REMOVAL = {  # by dialect name: one statement where a read and a write were
+    "sqlite": _record_removal(sqlite.insert),
+    "postgresql": _record_removal(postgresql.insert),
+}
 
 
 def first_removal(sources: tuple[str, ...]) -> Prepared[Any]:

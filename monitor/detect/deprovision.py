@@ -271,10 +271,7 @@ class Deprovisions:
     def removal(self, *, app: str, sp_id: str, ts: float, applied: bool, source: str) -> None:
         """Record removal evidence and confirm the deprovisions it answers."""
         key = {"k_app": app, "k_sp_id": sp_id, "k_ts": ts, "k_source": source}
-        if self.db.first(sql.REMOVAL, **key) is None:
-            self.db.run(sql.ADD_REMOVAL, **key, applied=applied)
-        else:
-            self.db.run(sql.SET_APPLIED, **key, applied=applied)
+        self.db.run(sql.RECORD_REMOVAL[self.db.dialect.name], **key, applied=applied)
         if sp_id.startswith(PERSON_TARGET):
             person = sp_id[len(PERSON_TARGET) :]
             open_rows = self.db.rows(sql.OPEN_OF_PERSON, app=app, person=person, ts=ts)
