@@ -86,3 +86,30 @@ def test_memory_ends_with_the_transaction(store: SqlStore) -> None:
     with store.transaction() as conn:
         row = Resources(Db(conn)).get("crm", "u1")
     assert row is not None and row.active is False
+
+
+def test_writes_held_for_a_table_land_before_any_statement_touching_it(store: SqlStore) -> None:
+    seen_keys: Prepared[Any] = Prepared(select(idp_seen.c.key).order_by(idp_seen.c.key))
+    add: Prepared[Any] = Prepared(idp_seen.insert().values(key=bindparam("key"), ts=0.0))
+    assert seen_keys.tables == {"idp_seen"} and _ROW.tables == {"sp_resources"}
+    with store.transaction() as conn:
+        db = Db(conn)
+        held = ["k1", "k2"]
+        written: list[list[str]] = []
+
+        def write() -> None:
+            db.release("idp_seen")
+            written.append(list(held))
+            db.run_many(add, [{"key": key} for key in held])
+            held.clear()
+
+        db.hold("idp_seen", write)
+        assert stored(db, "crm", "x") is None  # another table: nothing written yet
+        assert written == []
+        assert db.scalars(seen_keys) == ["k1", "k2"]  # written first, once
+        held.append("k3")
+        db.hold("idp_seen", write)
+        db.run(add, key="k0")  # a write to the table lands after the held ones
+        write()  # the owner's own call before the commit: nothing left
+        assert db.scalars(seen_keys) == ["k0", "k1", "k2", "k3"]
+        assert written == [["k1", "k2"], ["k3"], []]
