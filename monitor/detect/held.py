@@ -10,19 +10,20 @@ is updated once, with every column that changed.
 
 The writes still land inside the batch's transaction (and savepoint): a write the database
 refuses (a replica inserted the same row first) fails the batch, which detection then redoes
-one record at a time (`monitor.detect.guard`).
+one record at a time (`monitor.detect.guard`). Rows are written in key order, so replicas
+writing overlapping rows lock them in the same order instead of deadlocking.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from monitor.store.prepared import Db, Prepared
 
 __all__ = ["HeldRows"]
 
-K = TypeVar("K", bound=Hashable)
+K = TypeVar("K", bound=tuple[str, ...])
 R = TypeVar("R")
 Columns = tuple[str, ...]
 
@@ -47,7 +48,7 @@ class HeldRows(Generic[K, R]):
         self._insert = insert
         self._update = update
         self._params = params
-        self._new: dict[K, None] = {}  # in the order inserted
+        self._new: dict[K, None] = {}
         self._changed: dict[K, set[str]] = {}
 
     def inserted(self, key: K) -> None:
@@ -71,10 +72,11 @@ class HeldRows(Generic[K, R]):
         self.db.release(self.table)
         new, changed = self._new, self._changed
         self._new, self._changed = {}, {}
-        if new:
-            self.db.run_many(self._insert, [self._params(self._row(key), None) for key in new])
+        if new:  # in key order, as every replica does: rows are locked in the same order
+            rows = [self._params(self._row(key), None) for key in sorted(new)]
+            self.db.run_many(self._insert, rows)
         shapes: dict[Columns, list[Mapping[str, Any]]] = {}
-        for key, names in changed.items():
+        for key, names in sorted(changed.items()):
             columns = tuple(sorted(names))
             shapes.setdefault(columns, []).append(self._params(self._row(key), columns))
         for columns, params in shapes.items():
