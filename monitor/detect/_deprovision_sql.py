@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, func, null, or_, select
+from sqlalchemy import ColumnElement, bindparam, null, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.detect.prefetch import one_of_params
@@ -174,20 +174,6 @@ RECORD_REMOVAL = {  # by dialect name: one statement where a read and a write we
 }
 
 
-def first_removal(sources: tuple[str, ...]) -> Prepared[Any]:
-    return Prepared(
-        select(func.min(_r.ts)).where(
-            (_r.app == bindparam("app"))
-            & (_r.sp_id == bindparam("sp_id"))
-            & (_r.ts >= bindparam("since"))
-            & _r.applied.is_(True)
-            & one_of(_r.source, sources)
-        )
-    )
-
-
-FIRST_SCIM = first_removal(("scim",))
-FIRST_ANY = first_removal(("scim", "idp"))
 people: dict[tuple[int, int], Prepared[Removal]] = {}
 
 

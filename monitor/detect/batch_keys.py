@@ -23,7 +23,7 @@ from monitor.detect.matching import EXTERNAL, IDP_ID, NAME, Entry
 from monitor.detect.no_removals import ID, KEY
 from monitor.detect.scim import IDENTITY_KEYS
 from monitor.detect.sp_row import SpRow
-from monitor.events import Idp, IdpAction, IdpEvent, Operation, Resource, ScimEvent
+from monitor.events import Idp, IdpAction, IdpEvent, Lifecycle, Operation, Resource, ScimEvent
 
 __all__ = [
     "Identity",
@@ -32,6 +32,7 @@ __all__ = [
     "idp_entries",
     "new_accounts",
     "new_entries",
+    "removed_accounts",
     "scim_accounts",
     "scim_entries",
 ]
@@ -41,6 +42,7 @@ AppOf = Callable[[str, str | None], str | None]  # the app an IdP's reference na
 _LISTS = frozenset({Operation.LIST, Operation.SEARCH})
 _WRITES = frozenset({Operation.CREATE, Operation.REPLACE, Operation.PATCH, Operation.DELETE})
 _SENT = frozenset({Operation.CREATE, Operation.REPLACE})
+_REMOVALS = frozenset({Lifecycle.DISABLE, Lifecycle.DELETE})
 
 
 class Identity(NamedTuple):
@@ -62,6 +64,14 @@ def scim_accounts(events: Iterable[ScimEvent]) -> Iterator[tuple[str, str]]:
                 sp_id = rep.get("id")
                 if isinstance(sp_id, str) and sp_id:
                     yield event.app, sp_id
+
+
+def removed_accounts(events: Iterable[ScimEvent]) -> Iterator[tuple[str, str]]:
+    """(app, id) of the accounts the requests deactivate or delete: each records removal
+    evidence and asks for the account's earliest."""
+    for event in events:
+        if event.sp_id and (event.lifecycle in _REMOVALS or event.operation is Operation.DELETE):
+            yield event.app, event.sp_id
 
 
 def new_accounts(events: Iterable[ScimEvent], row: Row) -> list[Identity]:

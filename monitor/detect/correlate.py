@@ -15,6 +15,7 @@ from monitor.detect.batch_keys import (
     idp_entries,
     new_accounts,
     new_entries,
+    removed_accounts,
     scim_accounts,
     scim_entries,
 )
@@ -61,6 +62,7 @@ class Correlator:
         self.activity_detector.flush()
         self.idp.flush()
         self.scim.resources.flush()
+        self.deprovisions.evidence.write()
 
     def handle_all(self, items: Sequence[ScimEvent | Record]) -> None:
         """A batch, in order: the rows its records will look up are read first, a few
@@ -85,6 +87,9 @@ class Correlator:
         scim = [item for item in items if isinstance(item, ScimEvent)]
         resources, app_of = self.scim.resources, self.idp.apps.app
         resources.prefetch(itertools.chain(scim_accounts(scim), idp_accounts(facts, app_of)))
+        self.deprovisions.evidence.prefetch(
+            itertools.chain(removed_accounts(scim), idp_accounts(facts, app_of))
+        )
         new = new_accounts(scim, resources.get)
         self.deprovisions.no_removals.prefetch(appearing(new, facts, resources.get, app_of))
         resources.prefetch_keys(

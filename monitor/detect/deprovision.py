@@ -14,6 +14,7 @@ from typing import Any
 
 from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import REMOVED_STATES, PersonRow
+from monitor.detect.evidence import Evidence
 from monitor.detect.findings import Findings
 from monitor.detect.matching import Keys
 from monitor.detect.no_removals import NoRemovals
@@ -76,6 +77,7 @@ class Deprovisions:
         self._asked: set[str] = set()
         self._with_rows: set[str] = set()
         self.no_removals = NoRemovals(db)  # ids and keys that name no removal
+        self.evidence = Evidence(db)  # removal evidence of the accounts asked about
 
     def prefetch(self, people: Iterable[str]) -> None:
         """Which of these people have deprovision rows, `IN_SIZE` per statement."""
@@ -245,8 +247,7 @@ class Deprovisions:
             self.db.run(sql.SET_CYCLE_TARGET, **cycle, sp_id=sp_id)
         else:
             return  # that cycle already has its account
-        evidence = sql.FIRST_SCIM if self._has_bodies(app) else sql.FIRST_ANY
-        first = self.db.scalar(evidence, app=app, sp_id=sp_id, since=ended.removed_at)
+        first = self.evidence.first(app, sp_id, ended.removed_at, self._sources(app))
         if first is not None and first < end:
             self.db.run(sql.CONFIRM_CYCLES, app=app, sp_id=sp_id, ts=first)
             if ended.user_key:
@@ -270,8 +271,7 @@ class Deprovisions:
 
     def removal(self, *, app: str, sp_id: str, ts: float, applied: bool, source: str) -> None:
         """Record removal evidence and confirm the deprovisions it answers."""
-        key = {"k_app": app, "k_sp_id": sp_id, "k_ts": ts, "k_source": source}
-        self.db.run(sql.RECORD_REMOVAL[self.db.dialect.name], **key, applied=applied)
+        self.evidence.record(app, sp_id, ts, source, applied)
         if sp_id.startswith(PERSON_TARGET):
             person = sp_id[len(PERSON_TARGET) :]
             open_rows = self.db.rows(sql.OPEN_OF_PERSON, app=app, person=person, ts=ts)
@@ -310,9 +310,7 @@ class Deprovisions:
         """Set the deprovision's confirmed time to the first removal evidence since it was
         requested; `state`: its confirmed time and user key as they stand (the caller has
         just read or written the row)."""
-        sources = ("scim",) if self._has_bodies(app) else ("scim", "idp")
-        evidence = sql.FIRST_SCIM if len(sources) == 1 else sql.FIRST_ANY
-        first = self.db.scalar(evidence, app=app, sp_id=sp_id, since=requested_at)
+        first = self.evidence.first(app, sp_id, requested_at, self._sources(app))
         key = {"k_app": app, "k_person": person}
         before, user_key = state
         if before == first:
@@ -322,6 +320,10 @@ class Deprovisions:
         if first is not None and before is None:
             self.findings.outcomes.confirmed.append((app, first - requested_at))
             self.findings.resolve(type="deprovision_not_applied", app=app, subject=sp_id, at=first)
+
+    def _sources(self, app: str) -> tuple[str, ...]:
+        """The evidence that confirms in an app: its own log's, when it shows bodies."""
+        return ("scim",) if self._has_bodies(app) else ("scim", "idp")
 
     def _has_bodies(self, app: str) -> bool:
         """Whether the app's SCIM log shows bodies: then only its own evidence confirms."""
