@@ -250,15 +250,16 @@ class ScimDetector:
             if other.first_seen > ts:
                 continue  # known early from an IdP record, but not there yet: not at once
             pair = sorted([me.sp_id, other.sp_id])
+            subject = "|".join(pair)
             self.findings.raise_(
                 type="digital_twin",
                 app=app,
-                subject="|".join(pair),
+                subject=subject,
                 fields={"sp_ids": pair, "user_name": me.user_name or other.user_name},
                 at=ts,
             )
             if app in self._open_twins:
-                self._open_twins[app].add("|".join(pair))
+                self._open_twins[app].add(subject)
 
     def _twins_resolved(self, app: str, sp_id: str, ts: float) -> None:
         """A twin that is deactivated or deleted is no longer a second live account. The
