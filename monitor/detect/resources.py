@@ -17,9 +17,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, select
 
 from monitor.classify.shapes import as_bool
+from monitor.detect._resources_sql import (
+    GET,
+    GET_MANY,
+    HAS_BODIES,
+    INSERT,
+    LAST_SEEN,
+    row_params,
+    update_stmt,
+)
 from monitor.detect.held import HeldRows
 from monitor.detect.keys import normalize_key, primary_email
 from monitor.detect.matching import (
@@ -32,10 +40,9 @@ from monitor.detect.matching import (
     match_params,
     match_stmt,
 )
-from monitor.detect.prefetch import by_scope, in_params, one_of_params, read_rows, slices
+from monitor.detect.prefetch import by_scope, in_params, read_rows, slices
 from monitor.detect.sp_row import SpRow
-from monitor.store.prepared import Db, Prepared
-from monitor.store.tables import sp_resources
+from monitor.store.prepared import Db
 
 __all__ = ["Resources", "SpRow", "as_bool", "dump_representation"]
 
@@ -51,24 +58,6 @@ def dump_representation(rep: Mapping[str, object]) -> str:
         return json.dumps(rep, sort_keys=True)
 
 
-_c = sp_resources.c
-_KEY = (_c.app == bindparam("k_app")) & (_c.sp_id == bindparam("k_sp_id"))
-_GET = Prepared(select(sp_resources).where(_KEY), SpRow)
-_INSERT: Prepared[Any] = Prepared(
-    sp_resources.insert().values({c: bindparam(c) for c in SpRow._fields})
-)
-_updates: dict[tuple[str, ...], Prepared[Any]] = {}
-
-
-def _update_stmt(columns: tuple[str, ...]) -> Prepared[Any]:
-    """`UPDATE ... SET <columns>` for one resource, built once per set of columns."""
-    found = _updates.get(columns)
-    if found is None:
-        values: dict[str, Any] = {name: bindparam("v_" + name) for name in columns}
-        found = _updates[columns] = Prepared(sp_resources.update().where(_KEY).values(values))
-    return found
-
-
 class Resources:
     """SP resources of all apps, read and written inside the caller's transaction."""
 
@@ -78,21 +67,23 @@ class Resources:
         self._bodies: dict[str, bool] = {}  # app -> has a stored representation
         # Inserts and updates, written in bulk before a statement touches the table, and at
         # `flush` (`monitor.detect.held`)
-        self._held = HeldRows(db, "sp_resources", self._current_row, _INSERT, _update_stmt, _params)
+        self._held = HeldRows(
+            db, "sp_resources", self._current_row, INSERT, update_stmt, row_params
+        )
         self._index = KeyIndex()  # which ids hold the key values read so far
 
     def get(self, app: str, sp_id: str) -> SpRow | None:
         key = (app, sp_id)
         if key in self._rows:
             return self._rows[key]
-        row = self._rows[key] = self.db.first(_GET, k_app=app, k_sp_id=sp_id)
+        row = self._rows[key] = self.db.first(GET, k_app=app, k_sp_id=sp_id)
         return row
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Read the rows of these (app, sp_id) keys now, `IN_SIZE` per statement; keys not
         stored are remembered as absent. Rows already in memory are newer and stay."""
         for app, ids in by_scope(keys, self._rows).items():
-            for sp_id, row in read_rows(self.db, _GET_MANY, ids, _by_sp_id, app=app):
+            for sp_id, row in read_rows(self.db, GET_MANY, ids, _by_sp_id, app=app):
                 self._rows.setdefault((app, sp_id), row)
 
     def prefetch_keys(self, wanted: Iterable[Entry]) -> None:
@@ -195,7 +186,7 @@ class Resources:
         same resources over and over)."""
         key = (row.app, row.sp_id)
         self._rows[key] = row._replace(last_seen=ts)
-        self._held.updated(key, _LAST_SEEN)
+        self._held.updated(key, LAST_SEEN)
 
     def flush(self) -> None:
         """Write the rows held back (before the commit)."""
@@ -285,32 +276,9 @@ class Resources:
         """Whether any resource of the app was stored with a representation."""
         found = self._bodies.get(app)
         if found is None:
-            found = self._bodies[app] = bool(self.db.scalar(_HAS_BODIES, app=app))
+            found = self._bodies[app] = bool(self.db.scalar(HAS_BODIES, app=app))
         return found
 
 
 def _by_sp_id(row: SpRow) -> str:
     return row.sp_id
-
-
-_LAST_SEEN = ("last_seen",)
-
-
-def _params(row: SpRow, columns: tuple[str, ...] | None) -> dict[str, Any]:
-    """A row's parameters for the insert (columns None), or for updating those columns."""
-    if columns is None:
-        return row._asdict()
-    values = {"v_" + name: getattr(row, name) for name in columns}
-    return {"k_app": row.app, "k_sp_id": row.sp_id, **values}
-
-
-_GET_MANY = Prepared(
-    select(sp_resources).where((_c.app == bindparam("app")) & one_of_params(_c.sp_id)), SpRow
-)
-_HAS_BODIES: Prepared[Any] = Prepared(
-    select(
-        select(_c.sp_id)
-        .where((_c.app == bindparam("app")) & _c.representation.is_not(None))
-        .exists()
-    )
-)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from monitor.detect import resources as resources_module
+from monitor.detect import _resources_sql as statements
 from monitor.detect.held import HeldRows
 from monitor.detect.sp_row import SpRow
 from monitor.store import SqlStore
@@ -40,9 +40,9 @@ def _held(db: Db, rows: dict[Key, SpRow]) -> HeldRows[Key, SpRow]:
         db,
         "sp_resources",
         rows.__getitem__,
-        resources_module._INSERT,
-        resources_module._update_stmt,
-        resources_module._params,
+        statements.INSERT,
+        statements.update_stmt,
+        statements.row_params,
     )
 
 

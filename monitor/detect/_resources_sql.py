@@ -1,0 +1,55 @@
+"""The statements of SP resources (`monitor.detect.resources`), written once at import, and
+the parameters a held-back row is written with (`monitor.detect.held`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from monitor.detect.prefetch import one_of_params
+from monitor.detect.sp_row import SpRow
+from monitor.store.prepared import Prepared
+from monitor.store.tables import sp_resources
+
+__all__ = ["GET", "GET_MANY", "HAS_BODIES", "INSERT", "LAST_SEEN", "row_params", "update_stmt"]
+
+_c = sp_resources.c
+_KEY = (_c.app == bindparam("k_app")) & (_c.sp_id == bindparam("k_sp_id"))
+GET = Prepared(select(sp_resources).where(_KEY), SpRow)
+INSERT: Prepared[Any] = Prepared(
+    sp_resources.insert().values({c: bindparam(c) for c in SpRow._fields})
+)
+_updates: dict[tuple[str, ...], Prepared[Any]] = {}
+
+
+def update_stmt(columns: tuple[str, ...]) -> Prepared[Any]:
+    """`UPDATE ... SET <columns>` for one resource, built once per set of columns."""
+    found = _updates.get(columns)
+    if found is None:
+        values: dict[str, Any] = {name: bindparam("v_" + name) for name in columns}
+        found = _updates[columns] = Prepared(sp_resources.update().where(_KEY).values(values))
+    return found
+
+
+LAST_SEEN = ("last_seen",)
+
+
+def row_params(row: SpRow, columns: tuple[str, ...] | None) -> dict[str, Any]:
+    """A row's parameters for the insert (columns None), or for updating those columns."""
+    if columns is None:
+        return row._asdict()
+    values = {"v_" + name: getattr(row, name) for name in columns}
+    return {"k_app": row.app, "k_sp_id": row.sp_id, **values}
+
+
+GET_MANY = Prepared(
+    select(sp_resources).where((_c.app == bindparam("app")) & one_of_params(_c.sp_id)), SpRow
+)
+HAS_BODIES: Prepared[Any] = Prepared(
+    select(
+        select(_c.sp_id)
+        .where((_c.app == bindparam("app")) & _c.representation.is_not(None))
+        .exists()
+    )
+)
