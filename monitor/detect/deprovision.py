@@ -319,7 +319,8 @@ class Deprovisions:
         self.on_confirmed(app, user_key)
         if first is not None and before is None:
             self.findings.outcomes.confirmed.append((app, first - requested_at))
-            self.findings.resolve(type="deprovision_not_applied", app=app, subject=sp_id, at=first)
+            if sp_id in self.findings.open_subjects(_NOT_APPLIED, app):
+                self.findings.resolve(type=_NOT_APPLIED, app=app, subject=sp_id, at=first)
 
     def _sources(self, app: str) -> tuple[str, ...]:
         """The evidence that confirms in an app: its own log's, when it shows bodies."""
@@ -328,6 +329,9 @@ class Deprovisions:
     def _has_bodies(self, app: str) -> bool:
         """Whether the app's SCIM log shows bodies: then only its own evidence confirms."""
         return self.resources.has_bodies(app)
+
+
+_NOT_APPLIED = "deprovision_not_applied"
 
 
 def _cycle(row: sql.DeprovisionRow) -> dict[str, Any]:

@@ -42,6 +42,24 @@ class Findings:
     def __init__(self, db: Db, outcomes: Outcomes) -> None:
         self.db = db
         self.outcomes = outcomes
+        # (type, app) -> subjects that may be open: read once, then added to (`open_subjects`)
+        self._open: dict[tuple[str, str], set[str]] = {}
+
+    def open_subjects(self, type: str, app: str | None) -> set[str]:
+        """The subjects of the app's open findings of a type, read once per transaction and
+        kept as a superset since: every finding raised or put is added; one resolved stays
+        (resolving it again changes nothing). A mending event asks it before resolving, so
+        the common case, nothing open, costs no statement per event."""
+        key = (type, app or "")
+        found = self._open.get(key)
+        if found is None:
+            found = self._open[key] = set(self.db.scalars(_OPEN, type=type, app=app or ""))
+        return found
+
+    def _opened(self, type: str, app: str | None, subject: str) -> None:
+        found = self._open.get((type, app or ""))
+        if found is not None:
+            found.add(subject)
 
     def raise_(
         self,
@@ -55,6 +73,7 @@ class Findings:
     ) -> None:
         """Open a finding or add evidence to it (count, last_at, merged fields)."""
         key = {"k_type": type, "k_app": app or "", "k_subject": subject}
+        self._opened(type, app, subject)
         row = self.db.first(_EVIDENCE, **key)
         if row is None:
             fresh = json.dumps(dict(fields), sort_keys=True)
@@ -90,6 +109,7 @@ class Findings:
             "last_at": last_at,
             "count": count,
         }
+        self._opened(type, app, subject)
         if self.db.first(_EXISTS, **key) is None:
             self.db.run(_INSERT, **key, **values)
             self.outcomes.opened[(app or "", type)] += 1
@@ -133,6 +153,11 @@ _SET: Prepared[Any] = Prepared(
     findings.update().where(_KEY).values(status="open", resolved_at=None, **_VALUES)
 )
 _DELETE: Prepared[Any] = Prepared(findings.delete().where(_KEY))
+_OPEN: Prepared[Any] = Prepared(
+    select(_c.subject).where(
+        (_c.type == bindparam("type")) & (_c.app == bindparam("app")) & (_c.status == "open")
+    )
+)
 _RESOLVE: Prepared[Any] = Prepared(
     findings.update()
     .where(_KEY & (_c.status == "open") & (_c.last_at <= bindparam("at")))

@@ -7,8 +7,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
 from monitor.classify.bodies import json_value, response_json
 from monitor.detect.deprovision import Deprovisions
 from monitor.detect.findings import Findings
@@ -22,8 +20,6 @@ from monitor.detect.patch_engine import (
 from monitor.detect.quirks import hint
 from monitor.detect.resources import Resources, SpRow, as_bool, dump_representation
 from monitor.events import Lifecycle, Operation, Outcome, Resource, ScimEvent
-from monitor.store.prepared import Prepared
-from monitor.store.tables import findings
 
 __all__ = ["IDENTITY_KEYS", "ScimDetector"]
 
@@ -46,8 +42,6 @@ class ScimDetector:
         self.deprovisions = deprovisions
         self.findings = findings
         self.db = resources.db
-        # app -> subjects of its twin findings that may be open (read once, then added to)
-        self._open_twins: dict[str, set[str]] = {}
 
     def handle(self, event: ScimEvent) -> None:
         if event.resource not in (Resource.USER, Resource.GROUP) or event.request is None:
@@ -258,16 +252,11 @@ class ScimDetector:
                 fields={"sp_ids": pair, "user_name": me.user_name or other.user_name},
                 at=ts,
             )
-            if app in self._open_twins:
-                self._open_twins[app].add(subject)
 
     def _twins_resolved(self, app: str, sp_id: str, ts: float) -> None:
-        """A twin that is deactivated or deleted is no longer a second live account. The
-        app's open twin findings are read once per batch (a removal asked for them each time,
-        scanning them all for its id) and every twin raised since is added."""
-        subjects = self._open_twins.get(app)
-        if subjects is None:
-            subjects = self._open_twins[app] = set(self.db.scalars(_OPEN_TWINS, app=app))
+        """A twin that is deactivated or deleted is no longer a second live account (the
+        app's open twins are read once per batch, `Findings.open_subjects`)."""
+        subjects = self.findings.open_subjects("digital_twin", app)
         for subject in sorted(s for s in subjects if sp_id in s.split("|")):
             self.findings.resolve(type="digital_twin", app=app, subject=subject, at=ts)
 
@@ -322,13 +311,6 @@ def _merge_quirks(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
 
 
 IDENTITY_KEYS = ("externalId", "userName", "emails")
-_OPEN_TWINS: Prepared[Any] = Prepared(
-    select(findings.c.subject).where(
-        (findings.c.type == "digital_twin")
-        & (findings.c.app == bindparam("app"))
-        & (findings.c.status == "open")
-    )
-)
 _EVERYTHING = frozenset({"*"})
 
 
