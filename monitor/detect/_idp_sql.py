@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.detect._deprovision_sql import PersonRow
+from monitor.detect.held import update_columns
 from monitor.detect.prefetch import one_of_params
 from monitor.store.prepared import Prepared
 from monitor.store.tables import idp_links, idp_people, idp_seen
@@ -84,25 +85,14 @@ APPS_OF: Prepared[Any] = Prepared(
 
 
 SP_ID = ("sp_id",)
-_updates: dict[tuple[str, tuple[str, ...]], Prepared[Any]] = {}
-
-
-def _update(table: Table, where: Any, columns: tuple[str, ...]) -> Prepared[Any]:
-    """`UPDATE <table> SET <columns>` of one row, built once per table and set of columns."""
-    found = _updates.get((table.name, columns))
-    if found is None:
-        values: dict[str, Any] = {name: bindparam("v_" + name) for name in columns}
-        stmt = table.update().where(where).values(values)
-        found = _updates[(table.name, columns)] = Prepared(stmt)
-    return found
 
 
 def person_update(columns: tuple[str, ...]) -> Prepared[Any]:
-    return _update(idp_people, _PKEY, columns)
+    return update_columns(idp_people, _PKEY, columns)
 
 
 def link_update(columns: tuple[str, ...]) -> Prepared[Any]:
-    return _update(idp_links, _LKEY, columns)
+    return update_columns(idp_links, _LKEY, columns)
 
 
 def person_params(row: PersonRow | None, columns: tuple[str, ...] | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from monitor.detect.held import update_columns
 from monitor.detect.prefetch import one_of_params
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Prepared
@@ -20,16 +21,11 @@ GET = Prepared(select(sp_resources).where(_KEY), SpRow)
 INSERT: Prepared[Any] = Prepared(
     sp_resources.insert().values({c: bindparam(c) for c in SpRow._fields})
 )
-_updates: dict[tuple[str, ...], Prepared[Any]] = {}
 
 
 def update_stmt(columns: tuple[str, ...]) -> Prepared[Any]:
-    """`UPDATE ... SET <columns>` for one resource, built once per set of columns."""
-    found = _updates.get(columns)
-    if found is None:
-        values: dict[str, Any] = {name: bindparam("v_" + name) for name in columns}
-        found = _updates[columns] = Prepared(sp_resources.update().where(_KEY).values(values))
-    return found
+    """`UPDATE ... SET <columns>` for one resource."""
+    return update_columns(sp_resources, _KEY, columns)
 
 
 LAST_SEEN = ("last_seen",)

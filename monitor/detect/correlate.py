@@ -86,10 +86,9 @@ class Correlator:
         self.idp.prefetch(facts)
         scim = [item for item in items if isinstance(item, ScimEvent)]
         resources, app_of = self.scim.resources, self.idp.apps.app
-        resources.prefetch(itertools.chain(scim_accounts(scim), idp_accounts(facts, app_of)))
-        self.deprovisions.evidence.prefetch(
-            itertools.chain(removed_accounts(scim), idp_accounts(facts, app_of))
-        )
+        targets = list(idp_accounts(facts, app_of))
+        resources.prefetch(itertools.chain(scim_accounts(scim), targets))
+        self.deprovisions.evidence.prefetch(itertools.chain(removed_accounts(scim), targets))
         new = new_accounts(scim, resources.get)
         self.deprovisions.no_removals.prefetch(appearing(new, facts, resources.get, app_of))
         resources.prefetch_keys(

@@ -19,13 +19,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import ColumnElement, Table, bindparam
+
 from monitor.store.prepared import Db, Prepared
 
-__all__ = ["HeldRows"]
+__all__ = ["HeldRows", "update_columns"]
 
 K = TypeVar("K", bound=tuple[str, ...])
 R = TypeVar("R")
 Columns = tuple[str, ...]
+
+
+_updates: dict[tuple[str, Columns], Prepared[Any]] = {}
+
+
+def update_columns(table: Table, where: ColumnElement[bool], columns: Columns) -> Prepared[Any]:
+    """`UPDATE <table> SET <columns> WHERE <where>` (one row by its key), parameters `v_<name>`;
+    built once per table and set of columns, as held updates come in a few shapes."""
+    found = _updates.get((table.name, columns))
+    if found is None:
+        values: dict[str, Any] = {name: bindparam("v_" + name) for name in columns}
+        found = _updates[(table.name, columns)] = Prepared(
+            table.update().where(where).values(values)
+        )
+    return found
 
 
 class HeldRows(Generic[K, R]):
