@@ -26,25 +26,18 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Double, bindparam, func, literal, select
+from sqlalchemy import bindparam, func, select
 
-from monitor.detect.deprovision import REMOVED_STATES
 from monitor.detect.findings import Findings
+from monitor.detect.idp_windows import OPEN_END, IdpWindows, Window
 from monitor.detect.prefetch import by_scope, in_params, one_of_params, read_rows, slices
-from monitor.store.prepared import Db, Prepared, one_of
-from monitor.store.tables import (
-    activity,
-    deprovision_cycles,
-    deprovisions,
-    idp_people,
-    idp_removals,
-)
+from monitor.store.prepared import Db, Prepared
+from monitor.store.tables import activity, deprovision_cycles, deprovisions
 
 __all__ = ["ActivityDetector"]
 
 TYPE = "activity_after_deprovision"
-_OPEN_END = 1e300  # a deprovision still in force: no action time is later
-Window = tuple[float, float]  # (confirmed, ended): actions strictly between them count
+_OPEN_END = OPEN_END  # a deprovision still in force: no action time is later
 
 
 @dataclass(slots=True)
@@ -85,6 +78,7 @@ class ActivityDetector:
         self._unwritten: list[dict[str, Any]] = []  # actions not inserted yet, in order
         self._tallies: dict[tuple[str, str], _Tally] = {}  # (app or "", user_key)
         self._dirty: set[tuple[str, str]] = set()  # tallies whose finding is not written yet
+        self.idp_windows = IdpWindows(db)  # the IdP detector tells it of every person written
 
     def forget(self, app: str | None, user_keys: Collection[str | None] | None) -> None:
         """Deprovision rows changed: the confirmed times of those keys in that app may be out
@@ -174,8 +168,7 @@ class ActivityDetector:
         did, so a finding counted against the open removal may shrink or go)."""
         if not user_key:
             return
-        rows = self.db.rows(_REMOVALS, user_key=user_key, user_key_2=user_key)
-        windows = [(float(start), float(end)) for start, end in rows if start is not None]
+        windows = self.idp_windows.windows(user_key)
         if windows or ended:
             self._count("", user_key, windows, shrank=ended, new=new)
 
@@ -247,17 +240,6 @@ _CONFIRMED_MANY: Prepared[Any] = Prepared(
     select(deprovisions.c.user_key, func.min(deprovisions.c.confirmed_at))
     .where((deprovisions.c.app == bindparam("app")) & one_of_params(deprovisions.c.user_key))
     .group_by(deprovisions.c.user_key)
-)
-_e = idp_removals.c
-# The removal in force now (still open) and the ended ones, in one statement: IdP session
-# records are frequent.
-_REMOVALS: Prepared[Any] = Prepared(
-    select(func.max(idp_people.c.state_at), literal(_OPEN_END, Double))
-    .where(
-        (idp_people.c.user_key == bindparam("user_key"))
-        & one_of(idp_people.c.state, REMOVED_STATES)
-    )
-    .union_all(select(_e.removed_at, _e.ended_at).where(_e.user_key == bindparam("user_key_2")))
 )
 _BETWEEN: Prepared[Any] = Prepared(
     select(func.count(), func.min(_a.ts), func.max(_a.ts), func.min(_a.source)).where(

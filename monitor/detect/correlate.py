@@ -56,6 +56,7 @@ class Correlator:
         self.deprovisions.on_changed = self.activity_detector.forget
         self.deprovisions.on_ended = self.activity_detector.ended
         self.idp.activity = self.activity_detector
+        self.idp.windows = self.activity_detector.idp_windows
 
     def finish(self) -> None:
         """Write what was kept back for the end of the batch; call before the commit."""
@@ -84,6 +85,7 @@ class Correlator:
         accounts' ids and keys name a removal, then the accounts sharing the records' keys
         (`monitor.detect.batch_keys`), each step using what the last one read."""
         self.idp.prefetch(facts)
+        self.activity_detector.idp_windows.prefetch(self.idp.window_keys(facts))
         scim = [item for item in items if isinstance(item, ScimEvent)]
         resources, app_of = self.scim.resources, self.idp.apps.app
         targets = list(idp_accounts(facts, app_of))

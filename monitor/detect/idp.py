@@ -3,7 +3,7 @@ and who kept signing in after the IdP removed them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from monitor.detect._deprovision_sql import ADD_IDP_REMOVAL as _ADD_IDP_REMOVAL
@@ -36,6 +36,7 @@ from monitor.detect.deprovision import (
 )
 from monitor.detect.findings import Findings
 from monitor.detect.held import HeldRows
+from monitor.detect.idp_windows import IdpWindows
 from monitor.detect.keys import normalize_key
 from monitor.detect.prefetch import by_scope, in_params, read_rows, slices
 from monitor.detect.resources import Resources, SpRow
@@ -74,6 +75,7 @@ class IdpDetector:
         self.resources = resources
         self.findings = findings
         self.activity: ActivityDetector | None = None
+        self.windows: IdpWindows | None = None  # told of every person and ended removal written
         self.deprovisions = deprovisions
         self.apps = apps
         # Rows read or written in this transaction (all writes to both tables go through here).
@@ -114,6 +116,23 @@ class IdpDetector:
             for link in self.db.rows(LINKS_MANY, idp=idp, **in_params(part)):
                 self._links.setdefault((idp, link.user_id, link.app), link)
                 self._linked[(idp, link.user_id)].add(link.app)
+
+    def window_keys(self, events: Iterable[IdpEvent]) -> Iterator[str]:
+        """The user keys whose IdP removal windows the events will ask (`IdpWindows`): the
+        removed person's, the session's, the person's a (re)activation may end a removal of.
+        Read after `prefetch`, so the people are known."""
+        for event in events:
+            if not event.user_id or event.success is False:
+                continue
+            person = self._people.get((str(event.idp), str(event.user_id)))
+            if event.action is IdpAction.SESSION:
+                key = _session_key(person, event)
+            elif event.action in REMOVE_ACTIONS:
+                key = normalize_key(event.user_name)
+            else:
+                key = person.user_key if event.action in _START and person is not None else None
+            if key is not None:
+                yield key
 
     def flush(self) -> None:
         """Write the people and links held back and insert the new dedupe keys of the batch
@@ -186,6 +205,9 @@ class IdpDetector:
                 values["user_key"] = before.user_key
             self._people[key] = before._replace(**values)
             self._held_people.updated(key, values)
+        if self.windows is not None and (before is None or event.ts >= before.state_at):
+            was = before.user_key if before is not None else None
+            self.windows.person(key, was, values["user_key"], state, values["state_at"])
         if state in REMOVED_STATES:  # the person's ids and keys name a removal now
             self.deprovisions.no_removals.written(user_id, values["user_key"])
         return before
@@ -201,6 +223,8 @@ class IdpDetector:
         judged against it as if they had arrived in time (`idp_removals`)."""
         ended = {"idp": person.idp, "user_id": person.user_id, "user_key": person.user_key}
         self.db.run(_ADD_IDP_REMOVAL, **ended, removed_at=person.state_at, ended_at=ts)
+        if self.windows is not None:
+            self.windows.ended(person.user_key, person.state_at, ts)
         self.deprovisions.no_removals.written(person.user_id, person.user_key)
         if self.activity is not None and person.user_key:
             self.activity.after_idp_removal(person.user_key, ended=True)
@@ -316,11 +340,15 @@ class IdpDetector:
         self.deprovisions.removal(app=app, sp_id=target, ts=event.ts, applied=True, source="idp")
 
     def _session(self, event: IdpEvent, source: str) -> None:
-        person = self._person(str(event.idp), str(event.user_id))
-        user = (
-            (person.user_key if person is not None else None)
-            or normalize_key(event.user_name)
-            or normalize_key(event.user_id)
-        )
+        user = _session_key(self._person(str(event.idp), str(event.user_id)), event)
         if user is not None and self.activity is not None:
             self.activity.action(app="", user_key=user, ts=event.ts, source=source)
+
+
+def _session_key(person: PersonRow | None, event: IdpEvent) -> str | None:
+    """Whom a session counts for: the person's stored key, else the name or id it names."""
+    return (
+        (person.user_key if person is not None else None)
+        or normalize_key(event.user_name)
+        or normalize_key(event.user_id)
+    )
