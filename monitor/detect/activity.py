@@ -22,7 +22,7 @@ the table; the tally dies with the transaction like the buffer.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,9 @@ class ActivityDetector:
         self._tallies: dict[tuple[str, str], _Tally] = {}  # (app or "", user_key)
         self._dirty: set[tuple[str, str]] = set()  # tallies whose finding is not written yet
         self.idp_windows = IdpWindows(db)  # the IdP detector tells it of every person written
+        # Whether an app has any ended deprovision: the windows of one that has none are
+        # known without asking (the deprovisions tell it; by default every app may).
+        self.has_cycles: Callable[[str], bool] = lambda app: True
 
     def forget(self, app: str | None, user_keys: Collection[str | None] | None) -> None:
         """Deprovision rows changed: the confirmed times of those keys in that app may be out
@@ -90,6 +93,14 @@ class ActivityDetector:
         for user_key in user_keys:
             if user_key is not None:
                 self._confirmed.pop((app, user_key), None)
+
+    def first_confirmed(self, app: str, user_key: str | None, at: float) -> None:
+        """A deprovision of (app, user_key) was confirmed for the first time, at `at`: the
+        earliest confirmed time kept for the key (if any) is the lesser of the two now."""
+        key = (app, user_key or "")
+        if user_key and key in self._confirmed:
+            current = self._confirmed[key]
+            self._confirmed[key] = at if current is None else min(current, at)
 
     def ended(self, app: str, user_key: str) -> None:
         """An ended deprovision of the account changed: recount against what is known now."""
@@ -105,6 +116,9 @@ class ActivityDetector:
             for user_key, row in read_rows(self.db, _CONFIRMED_MANY, user_keys, _key, app=app):
                 self._confirmed.setdefault((app, user_key), row[1] if row else None)
         for app, user_keys in by_scope(wanted, self._ended).items():
+            if not self.has_cycles(app):
+                self._ended.update(((app, user_key), ()) for user_key in user_keys)
+                continue
             for part in slices(user_keys):
                 found: dict[str, list[Window]] = {}
                 for user_key, start, end in self.db.rows(_ENDED_MANY, app=app, **in_params(part)):
@@ -151,7 +165,9 @@ class ActivityDetector:
             confirmed = self._confirmed[key] = self.db.scalar(
                 _CONFIRMED, app=app, user_key=user_key
             )
-        if key not in self._ended:
+        if key not in self._ended and not self.has_cycles(app):
+            self._ended[key] = ()
+        elif key not in self._ended:
             rows = self.db.rows(_ENDED, app=app, user_key=user_key)
             self._ended[key] = tuple((float(start), float(end)) for start, end in rows)
         windows = list(self._ended[key])

@@ -55,6 +55,8 @@ class Correlator:
         self.deprovisions.on_confirmed = self.activity_detector.after_deprovision
         self.deprovisions.on_changed = self.activity_detector.forget
         self.deprovisions.on_ended = self.activity_detector.ended
+        self.deprovisions.on_first_confirmed = self.activity_detector.first_confirmed
+        self.activity_detector.has_cycles = self.deprovisions.has_cycles
         self.idp.activity = self.activity_detector
         self.idp.windows = self.activity_detector.idp_windows
 

@@ -71,6 +71,9 @@ class Deprovisions:
         # For activity: a confirmed deprovision of (app, user_key) was ended by a (re)activation,
         # or an ended one got (earlier) confirmation: its window of force changed.
         self.on_ended: Callable[[str, str], None] = lambda app, user_key: None
+        # For the same readers: a first confirmation of (app, user_key) at this time (it can
+        # only lower the key's earliest confirmed time, so they need not read it again).
+        self.on_first_confirmed: Callable[[str, str | None, float], None] = lambda *_: None
         self._cycle_apps: set[str] | None = None  # apps with ended deprovisions, read once
         # People whose rows were read up front (`prefetch`), and those of them with any row:
         # a (re)activation of anyone else has nothing to reset.
@@ -87,13 +90,16 @@ class Deprovisions:
 
     def _write(
         self, stmt: Prepared[Any], *, keys: Collection[str | None] | None, **params: Any
-    ) -> None:
+    ) -> bool:
         """Change deprovision rows of `k_app`; tell `on_changed` the user keys whose confirmed
-        times may have moved (`keys`; None: any key of any app, as a reset may)."""
+        times may have moved (`keys`; None: any key of any app, as a reset may). Whether any
+        row changed."""
         if "k_person" in params:
             self._with_rows.add(params["k_person"])
-        if self.db.run(stmt, **params) and keys != ():
+        changed = bool(self.db.run(stmt, **params))
+        if changed and keys != ():
             self.on_changed(params.get("k_app"), keys)
+        return changed
 
     def request_all(
         self,
@@ -294,6 +300,10 @@ class Deprovisions:
             for user_key in self.db.scalars(sql.CYCLE_KEYS, app=app, sp_id=sp_id, ts=ts):
                 self.on_ended(app, user_key)
 
+    def has_cycles(self, app: str) -> bool:
+        """Whether `app` has any deprovision a (re)activation ended (most apps have none)."""
+        return app in self._cycle_apps_now()
+
     def _cycle_apps_now(self) -> set[str]:
         if self._cycle_apps is None:
             self._cycle_apps = set(self.db.scalars(sql.CYCLE_APPS))
@@ -315,7 +325,11 @@ class Deprovisions:
         before, user_key = state
         if before == first:
             return
-        self._write(sql.SET_CONFIRMED, keys=(user_key,), **key, confirmed_at=first)
+        if before is None and first is not None:  # a first confirmation: tell its time
+            if self._write(sql.SET_CONFIRMED, keys=(), **key, confirmed_at=first):
+                self.on_first_confirmed(app, user_key, first)
+        else:
+            self._write(sql.SET_CONFIRMED, keys=(user_key,), **key, confirmed_at=first)
         self.on_confirmed(app, user_key)
         if first is not None and before is None:
             self.findings.outcomes.confirmed.append((app, first - requested_at))

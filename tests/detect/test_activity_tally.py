@@ -170,3 +170,41 @@ def _clear(store: SqlStore, user_key: str) -> None:
         conn.execute(deprovision_cycles.delete().where(deprovision_cycles.c.user_key == user_key))
         conn.execute(findings.delete().where(findings.c.subject == user_key))
         conn.execute(activity.delete().where(activity.c.user_key == user_key))
+
+
+def test_a_first_confirmation_is_told_not_read_again(store: SqlStore) -> None:
+    """A deprovision confirmed for the first time can only lower its key's earliest confirmed
+    time: the deprovisions tell the detector that time (`first_confirmed`), and the actions
+    after it count without the key's confirmed time being read again."""
+    confirm(store, "ana@corp.test", None)
+    with detector(store) as (found, db):
+        found.has_cycles = lambda app: False
+        found.prefetch([(APP, "ana@corp.test")])  # no deprovision confirmed yet
+        found.action(app=APP, user_key="ana@corp.test", ts=900.0, source="app_activity")
+        found.first_confirmed(APP, "ana@corp.test", 1000.0)
+        found.after_deprovision(APP, "ana@corp.test")
+        found.action(app=APP, user_key="ana@corp.test", ts=1500.0, source="app_activity")
+        found.first_confirmed(APP, "ana@corp.test", 1200.0)  # a later one keeps the earliest
+        found.after_deprovision(APP, "ana@corp.test")
+        assert db.ran[id(activity_module._CONFIRMED)] == 0
+    assert finding(store, "ana@corp.test") == (
+        '{"source": "app_activity", "user_name": "ana@corp.test"}',
+        1500.0,
+        1500.0,
+        1,
+    )
+
+
+@pytest.mark.parametrize("cycles", [False, True])
+def test_ended_windows_are_asked_only_in_apps_that_have_any(store: SqlStore, cycles: bool) -> None:
+    """A deprovision a (re)activation ended is rare: in an app that has none, a key's ended
+    windows are known to be none without asking."""
+    confirm(store, "bo@corp.test", 1000.0)
+    with detector(store) as (found, db):
+        found.has_cycles = lambda app: cycles
+        found.action(app=APP, user_key="bo@corp.test", ts=1100.0, source="app_activity")
+        found.prefetch([(APP, "bo@corp.test"), (APP, "cy@corp.test")])
+        found.action(app=APP, user_key="cy@corp.test", ts=1100.0, source="app_activity")
+    asked = db.ran[id(activity_module._ENDED)] + db.ran[id(activity_module._ENDED_MANY)]
+    assert asked == (2 if cycles else 0)
+    assert finding(store, "bo@corp.test") is not None
