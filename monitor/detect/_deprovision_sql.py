@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, bindparam, null, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.detect.prefetch import one_of_params
 from monitor.store.prepared import Prepared, one_of
 from monitor.store.tables import (
     deprovision_cycles,
@@ -84,9 +83,6 @@ SET_REQUEST: Prepared[Any] = Prepared(
 SET_CONFIRMED: Prepared[Any] = Prepared(
     deprovisions.update().where(KEY).values(confirmed_at=bindparam("confirmed_at"))
 )
-PEOPLE_WITH_ROWS: Prepared[Any] = Prepared(
-    select(_d.person).distinct().where(one_of_params(_d.person))
-)
 _ENDED = (_d.person == bindparam("person")) & (_d.requested_at < bindparam("ts"))
 RESET: Prepared[Any] = Prepared(deprovisions.delete().where(_ENDED))
 ENDING = Prepared(select(deprovisions).where(_ENDED), DeprovisionRow)
@@ -132,14 +128,6 @@ OPEN_OF_SP = Prepared(
     select(deprovisions).where(
         (_d.app == bindparam("app"))
         & (_d.sp_id == bindparam("sp_id"))
-        & (_d.requested_at <= bindparam("ts"))
-    ),
-    DeprovisionRow,
-)
-OPEN_OF_PERSON = Prepared(
-    select(deprovisions).where(
-        (_d.app == bindparam("app"))
-        & (_d.sp_id.is_(None) & (_d.person == bindparam("person")))
         & (_d.requested_at <= bindparam("ts"))
     ),
     DeprovisionRow,

@@ -92,7 +92,9 @@ class Correlator:
         resources, app_of = self.scim.resources, self.idp.apps.app
         targets = list(idp_accounts(facts, app_of))
         resources.prefetch(itertools.chain(scim_accounts(scim), targets))
-        self.deprovisions.evidence.prefetch(itertools.chain(removed_accounts(scim), targets))
+        removed = list(itertools.chain(removed_accounts(scim), targets))
+        self.deprovisions.evidence.prefetch(removed)
+        self.deprovisions.rows.prefetch_accounts(removed)
         new = new_accounts(scim, resources.get)
         self.deprovisions.no_removals.prefetch(appearing(new, facts, resources.get, app_of))
         resources.prefetch_keys(

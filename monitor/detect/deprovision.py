@@ -14,11 +14,11 @@ from typing import Any
 
 from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import REMOVED_STATES, PersonRow
+from monitor.detect.deprovision_rows import DeprovisionRows
 from monitor.detect.evidence import Evidence
 from monitor.detect.findings import Findings
 from monitor.detect.matching import Keys
 from monitor.detect.no_removals import NoRemovals
-from monitor.detect.prefetch import in_params, slices
 from monitor.detect.resources import Resources, SpRow
 from monitor.store.prepared import Db, Prepared
 
@@ -75,30 +75,20 @@ class Deprovisions:
         # only lower the key's earliest confirmed time, so they need not read it again).
         self.on_first_confirmed: Callable[[str, str | None, float], None] = lambda *_: None
         self._cycle_apps: set[str] | None = None  # apps with ended deprovisions, read once
-        # People whose rows were read up front (`prefetch`), and those of them with any row:
-        # a (re)activation of anyone else has nothing to reset.
-        self._asked: set[str] = set()
-        self._with_rows: set[str] = set()
+        self.rows = DeprovisionRows(db)  # every read and write of `deprovisions` goes here
         self.no_removals = NoRemovals(db)  # ids and keys that name no removal
         self.evidence = Evidence(db)  # removal evidence of the accounts asked about
 
     def prefetch(self, people: Iterable[str]) -> None:
-        """Which of these people have deprovision rows, `IN_SIZE` per statement."""
-        for part in slices(p for p in people if p not in self._asked):
-            self._with_rows.update(self.db.scalars(sql.PEOPLE_WITH_ROWS, **in_params(part)))
-            self._asked.update(part)
+        """The deprovision rows of these people, `IN_SIZE` per statement."""
+        self.rows.prefetch_people(people)
 
-    def _write(
-        self, stmt: Prepared[Any], *, keys: Collection[str | None] | None, **params: Any
-    ) -> bool:
-        """Change deprovision rows of `k_app`; tell `on_changed` the user keys whose confirmed
-        times may have moved (`keys`; None: any key of any app, as a reset may). Whether any
-        row changed."""
-        if "k_person" in params:
-            self._with_rows.add(params["k_person"])
-        changed = bool(self.db.run(stmt, **params))
+    def _write(self, stmt: Prepared[Any], *, keys: Collection[str | None], **params: Any) -> bool:
+        """Change the deprovision row of `k_app` and `k_person`; tell `on_changed` the user
+        keys whose confirmed times may have moved (`keys`). Whether the row changed."""
+        changed = self.rows.write(stmt, params)
         if changed and keys != ():
-            self.on_changed(params.get("k_app"), keys)
+            self.on_changed(params["k_app"], keys)
         return changed
 
     def request_all(
@@ -172,7 +162,7 @@ class Deprovisions:
         else:
             return  # no account there: nothing to remove
         key = {"k_app": app, "k_person": person}
-        row = self.db.first(sql.GET, **key)
+        row = self.rows.get(app, person)
         values = {"sp_id": target, "user_name": user_name, "user_key": user_key}
         if row is None:  # a new row has no confirmed time yet: no reader's cache moves
             self._write(sql.INSERT, keys=(), **key, **values, requested_at=ts)
@@ -263,14 +253,15 @@ class Deprovisions:
         """A (re)activation starts a new cycle: earlier requests no longer apply. They are
         kept as ended (`deprovision_cycles`), so activity between a confirmation and the
         (re)activation still counts, and activity after it never does, in any arrival order."""
-        if person in self._asked and person not in self._with_rows:
+        if self.rows.none_of(person):
             return  # read up front: no row to delete (most starts are of people never removed)
-        ended = self.db.rows(sql.ENDING, person=person, ts=ts)
+        ended = self.rows.ending(person, ts)
         if ended:
             cycles = [{**_cycle(row), "ended_at": ts} for row in ended]
             self.db.run_many(sql.ADD_CYCLE, cycles)
             self._cycle_apps_now().update(row.app for row in ended)
-        self._write(sql.RESET, keys=None, person=person, ts=ts)
+        if self.rows.reset(person, ts, ended):
+            self.on_changed(None, None)
         for row in ended:
             if row.user_key and row.confirmed_at is not None:
                 self.on_ended(row.app, row.user_key)
@@ -280,9 +271,9 @@ class Deprovisions:
         self.evidence.record(app, sp_id, ts, source, applied)
         if sp_id.startswith(PERSON_TARGET):
             person = sp_id[len(PERSON_TARGET) :]
-            open_rows = self.db.rows(sql.OPEN_OF_PERSON, app=app, person=person, ts=ts)
+            open_rows = self.rows.open_of_person(app, person, ts)
         else:
-            open_rows = self.db.rows(sql.OPEN_OF_SP, app=app, sp_id=sp_id, ts=ts)
+            open_rows = self.rows.open_of_account(app, sp_id, ts)
         for row in open_rows:
             assert row.requested_at is not None  # the query compared it with `ts`
             self._confirm(

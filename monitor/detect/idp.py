@@ -47,6 +47,7 @@ __all__ = ["REMOVAL_OPERATIONS", "REMOVE_ACTIONS", "AppIndex", "IdpDetector"]
 
 REMOVE_ACTIONS = frozenset({IdpAction.DEACTIVATE, IdpAction.SUSPEND, IdpAction.DELETE})
 _START = frozenset({IdpAction.CREATE, IdpAction.ACTIVATE})
+_REQUESTS_ROWS = _START | REMOVE_ACTIONS | {IdpAction.UNASSIGN}
 REMOVAL_OPERATIONS = frozenset({"disable", "delete", "deactivate", "deprovision", "stageddelete"})
 
 
@@ -101,8 +102,8 @@ class IdpDetector:
         for part in slices(e.key for e in wanted if e.key not in self._asked):
             self._known.update(self.db.scalars(SEEN_MANY, **in_params(part)))
             self._asked.update(part)
-        starts = (e for e in wanted if e.action in _START)
-        self.deprovisions.prefetch(person_key(str(e.idp), str(e.user_id)) for e in starts)
+        asking = (e for e in wanted if e.action in _REQUESTS_ROWS)  # reset or request
+        self.deprovisions.prefetch(person_key(str(e.idp), str(e.user_id)) for e in asking)
         people = ((str(e.idp), str(e.user_id)) for e in wanted)
         for idp, user_ids in by_scope(people, self._people).items():
             for user_id, row in read_rows(self.db, PEOPLE_MANY, user_ids, row_user_id, idp=idp):

@@ -140,6 +140,7 @@ deprovisions = Table(
     Column("requested_at", Double, nullable=True),
     Column("confirmed_at", Double, nullable=True),
     Index("ix_deprovisions_person", "person"),  # a (re)activation clears a person's requests
+    Index("ix_deprovisions_app_sp_id", "app", "sp_id"),  # removal evidence finds its requests
 )
 
 # Deprovisions a (re)activation ended, with when: activity is judged against the window each

@@ -1,0 +1,167 @@
+"""A batch's deprovision rows: read up front by person and by account, kept current by every
+write.
+
+A deprovision is read when the IdP asks for a removal (by app and person), when removal
+evidence arrives (the requests targeting an account), and when a (re)activation ends a
+person's requests. One statement each was about a quarter of a replay's statements, and on
+PostgreSQL each is a round trip. The people the batch's IdP records name and the accounts
+its removals name are read whole up front (200 per statement); a row read once is kept, and
+every write of the table in a batch goes through this object, so memory and table agree.
+Writes still run at once: readers outside the batch (the activity detector's confirmed
+times, the API, other replicas at commit) read the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from monitor.detect import _deprovision_sql as sql
+from monitor.detect._deprovision_sql import DeprovisionRow
+from monitor.detect.prefetch import by_scope, in_params, one_of_params, slices
+from monitor.store.prepared import Db, Prepared
+from monitor.store.tables import deprovisions
+
+__all__ = ["DeprovisionRows"]
+
+Account = tuple[str, str]  # (app, sp_id)
+
+
+class DeprovisionRows:
+    """Rows by (app, person), None where known absent; and for the people and accounts read
+    whole, which of their rows exist."""
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self._rows: dict[tuple[str, str], DeprovisionRow | None] = {}
+        self._people: dict[str, set[str]] = {}  # person read whole -> apps with a row
+        self._accounts: dict[Account, set[str]] = {}  # account read whole -> its rows' people
+
+    def prefetch_people(self, people: Iterable[str]) -> None:
+        for part in slices(p for p in people if p not in self._people):
+            for person in part:
+                self._people[person] = set()
+            for row in self.db.rows(_OF_PEOPLE, **in_params(part)):
+                self._learn(row)
+
+    def prefetch_accounts(self, accounts: Iterable[Account]) -> None:
+        for app, sp_ids in by_scope(accounts, self._accounts).items():
+            for part in slices(sp_ids):
+                for sp_id in part:
+                    self._accounts[(app, sp_id)] = set()
+                for row in self.db.rows(_OF_ACCOUNTS, app=app, **in_params(part)):
+                    self._learn(row)
+
+    def none_of(self, person: str) -> bool:
+        """Whether the person is known to have no row (read whole, none found)."""
+        return not self._people.get(person, True)
+
+    def get(self, app: str, person: str) -> DeprovisionRow | None:
+        key = (app, person)
+        if key in self._rows:
+            return self._rows[key]
+        if person in self._people:
+            return None
+        row = self._rows[key] = self.db.first(sql.GET, k_app=app, k_person=person)
+        self._index(None, row)
+        return row
+
+    def open_of_account(self, app: str, sp_id: str, ts: float) -> list[DeprovisionRow]:
+        """The requests targeting the account made at or before `ts`, by person."""
+        people = self._accounts.get((app, sp_id))
+        if people is None:
+            rows = self.db.rows(sql.OPEN_OF_SP, app=app, sp_id=sp_id, ts=ts)
+            return sorted((self._learn(row) for row in rows), key=_person)
+        found = (self._rows.get((app, person)) for person in sorted(people))
+        return [row for row in found if row is not None and row.sp_id == sp_id and _by(row, ts)]
+
+    def open_of_person(self, app: str, person: str, ts: float) -> list[DeprovisionRow]:
+        """The person's request in the app made at or before `ts` with no account known."""
+        row = self.get(app, person)
+        return [row] if row is not None and row.sp_id is None and _by(row, ts) else []
+
+    def ending(self, person: str, ts: float) -> list[DeprovisionRow]:
+        """The person's requests made before `ts` (in every app), by app."""
+        apps = self._people.get(person)
+        if apps is None:
+            rows = self.db.rows(sql.ENDING, person=person, ts=ts)
+            return sorted((self._learn(row) for row in rows), key=_app)
+        found = (self._rows.get((app, person)) for app in sorted(apps))
+        return [row for row in found if row is not None and _before(row, ts)]
+
+    def reset(self, person: str, ts: float, ending: list[DeprovisionRow]) -> bool:
+        """Delete the person's requests made before `ts` (`ending` lists them)."""
+        for row in ending:
+            self._set((row.app, row.person), None)
+        return bool(self.db.run(sql.RESET, person=person, ts=ts))
+
+    def write(self, stmt: Prepared[Any], params: dict[str, Any]) -> bool:
+        """Insert (`sql.INSERT`) or update one row by `k_app` and `k_person`; whether a row
+        changed."""
+        changed = bool(self.db.run(stmt, **params))
+        key = (params["k_app"], params["k_person"])
+        values = {name: value for name, value in params.items() if not name.startswith("k_")}
+        if stmt is sql.INSERT:
+            self._set(key, DeprovisionRow(*key, **{**_EMPTY, **values}))
+        elif changed and (row := self._rows.get(key)) is not None:
+            self._set(key, row._replace(**values))
+        elif changed:
+            self._rows.pop(key, None)  # not read in this batch: read it when asked
+        return changed
+
+    def _learn(self, row: DeprovisionRow) -> DeprovisionRow:
+        """A row read from the table; the one in memory when it holds one already (both are
+        the same: every write goes through here)."""
+        known = self._rows.setdefault((row.app, row.person), row)
+        current = known if known is not None else row
+        self._index(None, current)
+        return current
+
+    def _set(self, key: tuple[str, str], row: DeprovisionRow | None) -> None:
+        self._index(self._rows.get(key), row)
+        self._rows[key] = row
+
+    def _index(self, old: DeprovisionRow | None, new: DeprovisionRow | None) -> None:
+        if old is not None:
+            if (apps := self._people.get(old.person)) is not None:
+                apps.discard(old.app)
+            if old.sp_id is not None and (people := self._accounts.get((old.app, old.sp_id))):
+                people.discard(old.person)
+        if new is not None:
+            if (apps := self._people.get(new.person)) is not None:
+                apps.add(new.app)
+            if new.sp_id is not None and (new.app, new.sp_id) in self._accounts:
+                self._accounts[(new.app, new.sp_id)].add(new.person)
+
+
+def _person(row: DeprovisionRow) -> str:
+    return row.person
+
+
+def _app(row: DeprovisionRow) -> str:
+    return row.app
+
+
+def _by(row: DeprovisionRow, ts: float) -> bool:
+    return row.requested_at is not None and row.requested_at <= ts
+
+
+def _before(row: DeprovisionRow, ts: float) -> bool:
+    return row.requested_at is not None and row.requested_at < ts
+
+
+_EMPTY: dict[str, Any] = {
+    "sp_id": None,
+    "user_name": None,
+    "user_key": None,
+    "requested_at": None,
+    "confirmed_at": None,
+}
+_d = deprovisions.c
+_OF_PEOPLE = Prepared(select(deprovisions).where(one_of_params(_d.person)), DeprovisionRow)
+_OF_ACCOUNTS = Prepared(
+    select(deprovisions).where((_d.app == bindparam("app")) & one_of_params(_d.sp_id)),
+    DeprovisionRow,
+)
