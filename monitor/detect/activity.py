@@ -78,6 +78,7 @@ class ActivityDetector:
         self._unwritten: list[dict[str, Any]] = []  # actions not inserted yet, in order
         self._tallies: dict[tuple[str, str], _Tally] = {}  # (app or "", user_key)
         self._dirty: set[tuple[str, str]] = set()  # tallies whose finding is not written yet
+        self._acted: dict[str, bool] = {}  # app -> whether it has any action
         self.idp_windows = IdpWindows(db)  # the IdP detector tells it of every person written
         # Whether an app has any ended deprovision: the windows of one that has none are
         # known without asking (the deprovisions tell it; by default every app may).
@@ -129,6 +130,7 @@ class ActivityDetector:
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""
         self._unwritten.append({"app": app, "user_key": user_key, "ts": ts, "source": source})
+        self._acted[app] = True
         if app:
             self.after_deprovision(app, user_key, new=(ts, source))
         else:
@@ -156,8 +158,8 @@ class ActivityDetector:
         from the confirmation of the current one on, and inside each ended one. `ended`: a
         window shrank or moved, so a finding the windows no longer support goes. `new`: the
         action (time, source) that asks, the only change when the windows are as counted."""
-        if not user_key:
-            return
+        if not user_key or (not ended and new is None and not self._acted_in(app)):
+            return  # no action in the app to count (most apps have no activity log)
         key = (app, user_key)
         if key in self._confirmed:
             confirmed = self._confirmed[key]
@@ -175,6 +177,13 @@ class ActivityDetector:
             windows.append((float(confirmed), _OPEN_END))
         if windows or ended:
             self._count(app, user_key, windows, shrank=ended, new=new)
+
+    def _acted_in(self, app: str) -> bool:
+        """Whether the app has any action stored or kept back (asked once per app)."""
+        known = self._acted.get(app)
+        if known is None:
+            known = self._acted[app] = self.db.scalar(_ANY_ACTION, app=app) is not None
+        return known
 
     def after_idp_removal(
         self, user_key: str | None, *, ended: bool = False, new: tuple[float, str] | None = None
@@ -240,6 +249,7 @@ _INSERT: Prepared[Any] = Prepared(
         source=bindparam("source"),
     )
 )
+_ANY_ACTION: Prepared[Any] = Prepared(select(_a.app).where(_a.app == bindparam("app")).limit(1))
 _CONFIRMED: Prepared[Any] = Prepared(
     select(func.min(deprovisions.c.confirmed_at)).where(
         (deprovisions.c.app == bindparam("app"))

@@ -208,3 +208,20 @@ def test_ended_windows_are_asked_only_in_apps_that_have_any(store: SqlStore, cyc
     asked = db.ran[id(activity_module._ENDED)] + db.ran[id(activity_module._ENDED_MANY)]
     assert asked == (2 if cycles else 0)
     assert finding(store, "bo@corp.test") is not None
+
+
+def test_confirmations_in_an_app_without_actions_count_nothing(store: SqlStore) -> None:
+    """Most apps have no activity log: a confirmation there has nothing to count, and asks
+    only once per app whether it has any action; an action arriving later counts as usual."""
+    confirm(store, "di@corp.test", 1000.0)
+    with detector(store) as (found, db):
+        for user in ("di@corp.test", "ed@corp.test", "fa@corp.test"):
+            found.after_deprovision(APP, user)
+        assert db.ran[id(activity_module._ANY_ACTION)] == 1
+        assert db.ran[id(activity_module._CONFIRMED)] == 0
+        assert db.ran[id(activity_module._BETWEEN)] == 0
+        found.action(app=APP, user_key="di@corp.test", ts=1100.0, source="app_activity")
+    assert finding(store, "di@corp.test") is not None
+    with detector(store) as (found, db):
+        found.after_deprovision(APP, "di@corp.test")  # the app has actions now
+        assert db.ran[id(activity_module._BETWEEN)] == 1
