@@ -225,3 +225,15 @@ def test_confirmations_in_an_app_without_actions_count_nothing(store: SqlStore) 
     with detector(store) as (found, db):
         found.after_deprovision(APP, "di@corp.test")  # the app has actions now
         assert db.ran[id(activity_module._BETWEEN)] == 1
+
+
+def test_a_confirmation_counts_actions_kept_back_before_it(store: SqlStore) -> None:
+    """An IdP record arriving late confirms a deprovision that took effect before actions the
+    batch has already handled (kept back, not yet in the table): they count."""
+    with detector(store) as (found, db):
+        found.action(app=APP, user_key="gu@corp.test", ts=1100.0, source="app_activity")
+        found.prefetch([(APP, "gu@corp.test")])
+        found.first_confirmed(APP, "gu@corp.test", 1000.0)
+        found.after_deprovision(APP, "gu@corp.test")
+        assert db.ran[id(activity_module._ANY_ACTION)] == 0  # it knows of the kept-back action
+    assert finding(store, "gu@corp.test") is not None
