@@ -62,6 +62,7 @@ class Correlator:
 
     def finish(self) -> None:
         """Write what was kept back for the end of the batch; call before the commit."""
+        self.deprovisions.rows.flush()
         self.activity_detector.flush()
         self.idp.flush()
         self.scim.resources.flush()

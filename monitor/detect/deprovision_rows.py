@@ -7,8 +7,9 @@ person's requests. One statement each was about a quarter of a replay's statemen
 PostgreSQL each is a round trip. The people the batch's IdP records name and the accounts
 its removals name are read whole up front (200 per statement); a row read once is kept, and
 every write of the table in a batch goes through this object, so memory and table agree.
-Writes still run at once: readers outside the batch (the activity detector's confirmed
-times, the API, other replicas at commit) read the table.
+Inserts and updates of rows in memory are held back and written in bulk (`monitor.detect.held`)
+before any other statement reads the table (the activity detector's confirmed times) and at
+the end of the batch.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import bindparam, select
 
 from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import DeprovisionRow
+from monitor.detect.held import HeldRows, update_columns
 from monitor.detect.prefetch import by_scope, in_params, one_of_params, slices
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import deprovisions
@@ -38,6 +40,7 @@ class DeprovisionRows:
         self._rows: dict[tuple[str, str], DeprovisionRow | None] = {}
         self._people: dict[str, set[str]] = {}  # person read whole -> apps with a row
         self._accounts: dict[Account, set[str]] = {}  # account read whole -> its rows' people
+        self._held = HeldRows(db, "deprovisions", self._row, _INSERT, _update, _params)
 
     def prefetch_people(self, people: Iterable[str]) -> None:
         for part in slices(p for p in people if p not in self._people):
@@ -93,23 +96,35 @@ class DeprovisionRows:
 
     def reset(self, person: str, ts: float, ending: list[DeprovisionRow]) -> bool:
         """Delete the person's requests made before `ts` (`ending` lists them)."""
+        changed = bool(self.db.run(sql.RESET, person=person, ts=ts))  # after the held writes
         for row in ending:
             self._set((row.app, row.person), None)
-        return bool(self.db.run(sql.RESET, person=person, ts=ts))
+        return changed
 
     def write(self, stmt: Prepared[Any], params: dict[str, Any]) -> bool:
-        """Insert (`sql.INSERT`) or update one row by `k_app` and `k_person`; whether a row
-        changed."""
-        changed = bool(self.db.run(stmt, **params))
+        """Insert (`sql.INSERT`) or update one row by `k_app` and `k_person`, held back when
+        the row is in memory; whether a row changed."""
         key = (params["k_app"], params["k_person"])
         values = {name: value for name, value in params.items() if not name.startswith("k_")}
         if stmt is sql.INSERT:
             self._set(key, DeprovisionRow(*key, **{**_EMPTY, **values}))
-        elif changed and (row := self._rows.get(key)) is not None:
-            self._set(key, row._replace(**values))
-        elif changed:
-            self._rows.pop(key, None)  # not read in this batch: read it when asked
-        return changed
+            self._held.inserted(key)
+            return True
+        if key not in self._rows:  # not read in this batch: the table answers
+            return bool(self.db.run(stmt, **params))
+        row = self._rows[key]
+        if row is None:
+            return False
+        self._set(key, row._replace(**values))
+        self._held.updated(key, values)
+        return True
+
+    def flush(self) -> None:
+        """Write the inserts and updates held back (before the commit)."""
+        self._held.write()
+
+    def _row(self, key: tuple[str, str]) -> DeprovisionRow | None:
+        return self._rows[key]
 
     def _learn(self, row: DeprovisionRow) -> DeprovisionRow:
         """A row read from the table; the one in memory when it holds one already (both are
@@ -165,3 +180,24 @@ _OF_ACCOUNTS = Prepared(
     select(deprovisions).where((_d.app == bindparam("app")) & one_of_params(_d.sp_id)),
     DeprovisionRow,
 )
+_COLUMNS = ("sp_id", "user_name", "user_key", "requested_at", "confirmed_at")
+_INSERT: Prepared[Any] = Prepared(
+    deprovisions.insert().values(
+        app=bindparam("k_app"),
+        person=bindparam("k_person"),
+        **{name: bindparam(name) for name in _COLUMNS},
+    )
+)
+
+
+def _update(columns: tuple[str, ...]) -> Prepared[Any]:
+    return update_columns(deprovisions, sql.KEY, columns)
+
+
+def _params(row: DeprovisionRow | None, columns: tuple[str, ...] | None) -> dict[str, Any]:
+    """A held row's parameters: for the insert (columns None) or for an update."""
+    assert row is not None  # held rows stay in memory until written
+    key = {"k_app": row.app, "k_person": row.person}
+    names = _COLUMNS if columns is None else columns
+    prefix = "" if columns is None else "v_"
+    return {**key, **{prefix + name: getattr(row, name) for name in names}}

@@ -4,7 +4,8 @@ person, by account) and whatever was inserted, re-targeted, confirmed or reset i
 
 Generated sequences of reads and writes run against one `DeprovisionRows`, as a batch has it;
 every answer is compared with the same question put to the table by statements of the test's
-own, and after every step what the memory holds is checked against the table. A question
+own, and at each question and at the end what the memory holds is checked against the
+table (read as any reader does: the writes held back land first). A question
 about a person or an account read whole, or a row read once, costs no statement."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import DeprovisionRow
@@ -37,9 +38,14 @@ class CountingDb(Db):
         return super()._execute(stmt, params)
 
 
-def _table(conn: Connection) -> list[DeprovisionRow]:
-    found = conn.execute(select(deprovisions).order_by(deprovisions.c.app, deprovisions.c.person))
-    return [DeprovisionRow(*row) for row in found]
+_ALL = Prepared(
+    select(deprovisions).order_by(deprovisions.c.app, deprovisions.c.person), DeprovisionRow
+)
+
+
+def _table(db: Db) -> list[DeprovisionRow]:
+    """The table as any statement reading it sees it: the writes held back land first."""
+    return db.rows(_ALL)
 
 
 def _target(sp_id: str | None) -> dict[str, Any]:
@@ -98,18 +104,19 @@ def test_rows_from_memory_equal_the_tables(store: SqlStore, steps: list[Any]) ->
             elif op == "reset":
                 person, ts = args
                 ending = rows.ending(person, ts)
-                assert ending == _ending(conn, person, ts)
+                assert ending == _ending(db, person, ts)
                 assert rows.reset(person, ts, ending) == bool(ending)
             else:
-                _ask(conn, db, rows, *args)
-            _holds_the_table(conn, rows)
+                _ask(db, rows, *args)
+                _holds_the_table(db, rows)
+        _holds_the_table(db, rows)
         conn.rollback()
 
 
-def _holds_the_table(conn: Connection, rows: DeprovisionRows) -> None:
-    """After every step, what the memory holds is the table's: each row it keeps, and for the
-    people and accounts read whole, which rows they have."""
-    table = {(row.app, row.person): row for row in _table(conn)}
+def _holds_the_table(db: Db, rows: DeprovisionRows) -> None:
+    """What the memory holds is the table's: each row it keeps, and for the people and
+    accounts read whole, which rows they have."""
+    table = {(row.app, row.person): row for row in _table(db)}
     for key, row in rows._rows.items():
         assert row == table.get(key)
     for person, apps in rows._people.items():
@@ -130,7 +137,6 @@ def _request(rows: DeprovisionRows, app: str, person: str, sp_id: str | None, ts
 
 
 def _ask(
-    conn: Connection,
     db: CountingDb,
     rows: DeprovisionRows,
     app: str,
@@ -138,7 +144,7 @@ def _ask(
     sp_id: str | None,
     ts: float,
 ) -> None:
-    table = {(row.app, row.person): row for row in _table(conn)}
+    table = {(row.app, row.person): row for row in _table(db)}
     assert rows.get(app, person) == table.get((app, person))
     before = db.reads
     assert rows.get(app, person) == table.get((app, person))
@@ -151,8 +157,8 @@ def _ask(
         assert rows.open_of_account(app, sp_id, ts) == sorted(expected, key=lambda r: r.person)
 
 
-def _ending(conn: Connection, person: str, ts: float) -> list[DeprovisionRow]:
-    rows = [r for r in _table(conn) if r.person == person]
+def _ending(db: Db, person: str, ts: float) -> list[DeprovisionRow]:
+    rows = [r for r in _table(db) if r.person == person]
     return [r for r in rows if r.requested_at is not None and r.requested_at < ts]
 
 
@@ -166,6 +172,7 @@ def test_people_and_accounts_read_up_front_answer_without_statements(store: SqlS
         _request(setup, "crm", "okta:1", "a", 1.0)
         _request(setup, "wiki", "okta:1", None, 2.0)
         _request(setup, "crm", "okta:2", "a", 3.0)
+        setup.flush()
         db = CountingDb(conn)
         rows = DeprovisionRows(db)
         rows.prefetch_people(["okta:1", "okta:9"])
