@@ -39,6 +39,7 @@ def run(actions: int, batch: int, scratch: Path) -> float:
             for i in range(first, min(actions, first + batch)):
                 detector.action(app=APP, user_key=USER, ts=10.0 + i, source="app_activity")
             detector.flush()
+            detector.findings.flush()
     seconds = time.perf_counter() - started
     store.close()
     return seconds

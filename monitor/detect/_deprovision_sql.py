@@ -65,7 +65,7 @@ class Removal(NamedTuple):
 
 _d, _r = deprovisions.c, scim_removals.c
 KEY = (_d.app == bindparam("k_app")) & (_d.person == bindparam("k_person"))
-GET = Prepared(select(deprovisions).where(KEY), DeprovisionRow)
+GET = Prepared(select(deprovisions).where(KEY), DeprovisionRow, by_key=True)  # not held
 TARGET: dict[str, Any] = {name: bindparam(name) for name in ("sp_id", "user_name", "user_key")}
 INSERT: Prepared[Any] = Prepared(
     deprovisions.insert().values(

@@ -67,6 +67,7 @@ class Correlator:
         self.idp.flush()
         self.scim.resources.flush()
         self.deprovisions.evidence.write()
+        self.findings.flush()
 
     def handle_all(self, items: Sequence[ScimEvent | Record]) -> None:
         """A batch, in order: the rows its records will look up are read first, a few

@@ -9,7 +9,10 @@ detectors keep attribute access and static types.
 
 A detector may hold its writes to a table back and write them in bulk (`Db.hold`): each
 statement knows the tables it touches, and one that touches a held table has the held writes
-written first, so no statement ever sees the table without them.
+written first, so no statement ever sees the table without them. The one exception is a read
+by primary key the owner of the held rows makes for a key it has no row of in memory
+(`by_key=True`): every held row is in that memory, so none can be the one asked for, and
+writing them first would write a batch's rows one at a time.
 """
 
 from __future__ import annotations
@@ -45,12 +48,17 @@ class _Compiled(NamedTuple):
 class Prepared(Generic[R]):
     """One statement with named parameters; `row` builds each result row."""
 
-    def __init__(self, stmt: ClauseElement, row: Callable[..., R] | None = None) -> None:
+    def __init__(
+        self, stmt: ClauseElement, row: Callable[..., R] | None = None, *, by_key: bool = False
+    ) -> None:
+        """`by_key`: a read by primary key for rows its caller holds no write of (see above),
+        which runs without writing the held rows first."""
         self.stmt = stmt
         self.row = row
         self.by_dialect: dict[str, _Compiled] = {}
         found = find_tables(stmt, include_aliases=True, include_crud=True, check_columns=True)
         self.tables = frozenset(t.name for t in found if isinstance(t, Table))  # reads, writes
+        self.synced = frozenset[str]() if by_key else self.tables  # held writes to write first
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self.by_dialect.get(dialect.name)
@@ -111,11 +119,11 @@ class Db:
         self._held.pop(table, None)
 
     def _sync(self, stmt: Prepared[Any]) -> None:
-        for table in stmt.tables & self._held.keys():
+        for table in stmt.synced & self._held.keys():
             self._held.pop(table)()
 
     def _execute(self, stmt: Prepared[Any], params: Mapping[str, Any]) -> _Compiled:
-        if self._held and not self._held.keys().isdisjoint(stmt.tables):
+        if self._held and not self._held.keys().isdisjoint(stmt.synced):
             self._sync(stmt)
         compiled = stmt.by_dialect.get(self._name) or stmt.compiled(self.dialect)
         self._cursor.execute(compiled.sql, compiled.args(params))
@@ -128,7 +136,7 @@ class Db:
 
     def run_many(self, stmt: Prepared[Any], params: Iterable[Mapping[str, Any]]) -> None:
         """Execute a write once per parameter set, in one driver call (`executemany`)."""
-        if self._held and not self._held.keys().isdisjoint(stmt.tables):
+        if self._held and not self._held.keys().isdisjoint(stmt.synced):
             self._sync(stmt)
         compiled = stmt.by_dialect.get(self._name) or stmt.compiled(self.dialect)
         self._cursor.executemany(compiled.sql, [compiled.args(one) for one in params])

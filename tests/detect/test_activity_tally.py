@@ -46,6 +46,7 @@ def detector(store: SqlStore) -> Iterator[tuple[ActivityDetector, CountingDb]]:
         found = ActivityDetector(db, Findings(db, Outcomes()))
         yield found, db
         found.flush()
+        found.findings.flush()
 
 
 def confirm(store: SqlStore, user_key: str, at: float | None, *, person: str = "okta:1") -> None:

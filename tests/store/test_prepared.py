@@ -113,3 +113,27 @@ def test_writes_held_for_a_table_land_before_any_statement_touching_it(store: Sq
         write()  # the owner's own call before the commit: nothing left
         assert db.scalars(seen_keys) == ["k0", "k1", "k2", "k3"]
         assert written == [["k1", "k2"], ["k3"], []]
+
+
+def test_a_read_by_key_of_the_holder_runs_without_writing_the_held_rows(store: SqlStore) -> None:
+    """The holder asks by key only for rows it has no memory of, and every held row is in its
+    memory: such a read (`by_key=True`) leaves the held rows held."""
+    by_key: Prepared[Any] = Prepared(
+        select(idp_seen.c.key).where(idp_seen.c.key == bindparam("key")), by_key=True
+    )
+    add: Prepared[Any] = Prepared(idp_seen.insert().values(key=bindparam("key"), ts=0.0))
+    assert by_key.tables == {"idp_seen"} and not by_key.synced
+    with store.transaction() as conn:
+        db = Db(conn)
+        written: list[str] = []
+
+        def write() -> None:
+            db.release("idp_seen")
+            written.append("k1")
+            db.run(add, key="k1")
+
+        db.hold("idp_seen", write)
+        assert db.scalar(by_key, key="k2") is None
+        assert written == []
+        assert db.scalars(Prepared(select(idp_seen.c.key))) == ["k1"]  # any other read writes
+        assert written == ["k1"]
