@@ -297,11 +297,13 @@ def _lowered(paths: Iterable[str]) -> set[str]:
 def _covered(path: str, named: set[str]) -> bool:
     """Whether a named path covers `path`: itself, a parent (`name`, a whole extension URN), a
     sub-attribute (a simple value rewritten as a complex one), or the same attribute named
-    without its extension URN (servers accept unqualified names)."""
+    without its extension URN (servers accept unqualified names), sub-attributes included
+    (`department` given an object value names the extension's `department` too)."""
     low = path.lower()
     bare = low.rpartition(":")[2]
     return any(
-        _related(low, target) or (":" not in target and _related(bare, target)) for target in named
+        _related(low, target) or (":" not in target.partition(".")[0] and _related(bare, target))
+        for target in named
     )
 
 

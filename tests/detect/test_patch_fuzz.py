@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from monitor.detect._patch_dict import apply_operations
@@ -139,6 +139,12 @@ def test_patch_never_raises_on_patch_shaped_bodies(
 
 @SETTINGS
 @given(body=patch_bodies)
+@example(  # a bare extension attribute given an object value: the extension's one is named
+    body={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "department", "value": {f"{ENT}:department": None}}],
+    }
+)
 def test_patch_expected_result_keeps_every_attribute_not_named(body: dict[str, Any]) -> None:
     """What `lost_attributes` relies on: the engine removes only what the operations name."""
     ops = body.get("Operations") or body.get("operations") or []
