@@ -8,9 +8,11 @@ the app is no finding. A live daemon catching up on several files at once theref
 the same finding as a time-ordered replay.
 
 Actions are the most frequent write and nothing reads them back until a recount, so they are
-written behind: kept in order and inserted with one `executemany` before the next recount
-reads the table and when the transaction commits (`flush`). The buffer holds at most one
-batch's actions and dies with the transaction, so it never outlives what it belongs to.
+written behind: kept in order and inserted with one `executemany` when the transaction commits
+(`flush`); a recount adds the account's kept-back actions from memory to what the table
+counts. The buffer holds at most one batch's actions and dies with the transaction, so it
+never outlives what it belongs to. An IdP removal recounts the person's sessions and token
+uses only when there are any: which of the batch's people have some is read up front.
 
 A zombie account keeps acting, often thousands of times (a sync job whose token survived).
 Recounting its window from the table on every action read every earlier action again, so its
@@ -79,6 +81,10 @@ class ActivityDetector:
         self._tallies: dict[tuple[str, str], _Tally] = {}  # (app or "", user_key)
         self._dirty: set[tuple[str, str]] = set()  # tallies whose finding is not written yet
         self._acted: dict[str, bool] = {}  # app -> whether it has any action
+        self._pending: dict[tuple[str, str], list[tuple[float, str]]] = {}  # `_unwritten`, by key
+        # (app, user_key) -> whether any action of it is stored or kept back, for keys read up
+        # front (`prefetch_stored`): a key with none has nothing to recount
+        self._stored: dict[tuple[str, str], bool] = {}
         self.idp_windows = IdpWindows(db)  # the IdP detector tells it of every person written
         # Whether an app has any ended deprovision: the windows of one that has none are
         # known without asking (the deprovisions tell it; by default every app may).
@@ -127,10 +133,19 @@ class ActivityDetector:
                 for user_key in part:
                     self._ended.setdefault((app, user_key), tuple(found.get(user_key, ())))
 
+    def prefetch_stored(self, app: str, user_keys: Iterable[str]) -> None:
+        """Which of these keys have any action stored in `app`, 200 keys per statement."""
+        for part in slices(k for k in user_keys if (app, k) not in self._stored):
+            found = set(self.db.scalars(_STORED, app=app, **in_params(part)))
+            for user_key in part:
+                self._stored[(app, user_key)] = user_key in found
+
     def action(self, *, app: str, user_key: str, ts: float, source: str) -> None:
         """One successful action of an account (app "" for IdP-level sessions)."""
         self._unwritten.append({"app": app, "user_key": user_key, "ts": ts, "source": source})
+        self._pending.setdefault((app, user_key), []).append((ts, source))
         self._acted[app] = True
+        self._stored[(app, user_key)] = True
         if app:
             self.after_deprovision(app, user_key, new=(ts, source))
         else:
@@ -142,6 +157,7 @@ class ActivityDetector:
         if self._unwritten:
             self.db.run_many(_INSERT, self._unwritten)
             self._unwritten = []
+            self._pending.clear()
         for key in sorted(self._dirty):
             self._put(*key, self._tallies[key])
         self._dirty.clear()
@@ -191,8 +207,10 @@ class ActivityDetector:
         """Recount IdP sessions and tokens while the IdP had the person removed: since the
         current removal, and inside each removal a (re)activation ended (`ended`: one just
         did, so a finding counted against the open removal may shrink or go)."""
-        if not user_key:
-            return
+        if not user_key or (
+            not ended and new is None and not self._stored.get(("", user_key), True)
+        ):
+            return  # no session or token use of the person to count
         windows = self.idp_windows.windows(user_key)
         if windows or ended:
             self._count("", user_key, windows, shrank=ended, new=new)
@@ -215,14 +233,17 @@ class ActivityDetector:
             if tally.add(*new):
                 self._dirty.add(key)
             return
-        self._dirty.discard(key)  # recounted below from the table, this action included
-        self.flush()
+        self._dirty.discard(key)  # recounted below, this action included
         tally = self._tallies[key] = _Tally(tuple(windows))
+        pending = self._pending.get(key, ())
         for start, end in windows:
             row = self.db.first(_BETWEEN, app=app, user_key=user_key, since=start, until=end)
             assert row is not None  # an aggregate always has its row
             if row[0]:
                 tally.merge(int(row[0]), float(row[1]), float(row[2]), str(row[3]))
+            for ts, source in pending:  # kept back, not in the table yet
+                if start < ts < end:
+                    tally.merge(1, ts, ts, source)
         if tally.count:
             self._put(app, user_key, tally)
         elif shrank:
@@ -248,6 +269,9 @@ _INSERT: Prepared[Any] = Prepared(
         ts=bindparam("ts"),
         source=bindparam("source"),
     )
+)
+_STORED: Prepared[Any] = Prepared(
+    select(_a.user_key).distinct().where((_a.app == bindparam("app")) & one_of_params(_a.user_key))
 )
 _ANY_ACTION: Prepared[Any] = Prepared(select(_a.app).where(_a.app == bindparam("app")).limit(1))
 _CONFIRMED: Prepared[Any] = Prepared(

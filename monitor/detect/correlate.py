@@ -89,7 +89,9 @@ class Correlator:
         accounts' ids and keys name a removal, then the accounts sharing the records' keys
         (`monitor.detect.batch_keys`), each step using what the last one read."""
         self.idp.prefetch(facts)
-        self.activity_detector.idp_windows.prefetch(self.idp.window_keys(facts))
+        window_keys = list(self.idp.window_keys(facts))
+        self.activity_detector.idp_windows.prefetch(window_keys)
+        self.activity_detector.prefetch_stored("", window_keys)  # sessions to recount, if any
         scim = [item for item in items if isinstance(item, ScimEvent)]
         resources, app_of = self.scim.resources, self.idp.apps.app
         targets = list(idp_accounts(facts, app_of))

@@ -20,7 +20,7 @@ from monitor.detect.activity import ActivityDetector
 from monitor.detect.findings import Findings, Outcomes
 from monitor.store import SqlStore
 from monitor.store.prepared import Db, Prepared
-from monitor.store.tables import activity, deprovision_cycles, deprovisions, findings
+from monitor.store.tables import activity, deprovision_cycles, deprovisions, findings, idp_people
 
 APP = "crm"
 TYPE = "activity_after_deprovision"
@@ -237,4 +237,39 @@ def test_a_confirmation_counts_actions_kept_back_before_it(store: SqlStore) -> N
         found.first_confirmed(APP, "gu@corp.test", 1000.0)
         found.after_deprovision(APP, "gu@corp.test")
         assert db.ran[id(activity_module._ANY_ACTION)] == 0  # it knows of the kept-back action
+        stored = db.conn.execute(select(activity.c.ts)).scalars().all()
+        assert stored == []  # counted from memory: still kept back for one bulk insert
     assert finding(store, "gu@corp.test") is not None
+
+
+@pytest.mark.parametrize("sessions", [0, 2])
+def test_an_idp_removal_recounts_only_people_with_sessions(store: SqlStore, sessions: int) -> None:
+    """Which of a batch's removed people have any session or token use is read up front: one
+    with none has nothing to recount."""
+    with store.transaction() as conn:
+        person = {"idp": "okta", "user_id": "00u1", "user_key": "hal@corp.test"}
+        conn.execute(idp_people.insert().values(**person, state="deactivate", state_at=1000.0))
+        for i in range(sessions):
+            row = {"app": "", "user_key": "hal@corp.test", "source": "okta_session"}
+            conn.execute(activity.insert().values(**row, ts=1100.0 + i))
+    with detector(store) as (found, db):
+        found.prefetch_stored("", ["hal@corp.test"])
+        found.after_idp_removal("hal@corp.test")
+        assert db.ran[id(activity_module._BETWEEN)] == (1 if sessions else 0)
+    with store.engine.connect() as conn:
+        count = conn.execute(select(findings.c.count).where(findings.c.app == "")).scalar()
+    assert count == (sessions or None)
+
+
+def test_a_removal_arriving_after_the_sessions_it_covers_counts_them(store: SqlStore) -> None:
+    """IdP records lag: sessions the batch handled before the removal that covers them count
+    when it arrives, though none was stored when the batch began."""
+    with detector(store) as (found, _db):
+        found.prefetch_stored("", ["ivy@corp.test"])
+        found.action(app="", user_key="ivy@corp.test", ts=1100.0, source="okta_session")
+        person = ("okta", "00u2")
+        found.idp_windows.person(person, None, "ivy@corp.test", "deactivate", 1000.0)
+        found.after_idp_removal("ivy@corp.test")
+    with store.engine.connect() as conn:
+        count = conn.execute(select(findings.c.count).where(findings.c.app == "")).scalar()
+    assert count == 1
