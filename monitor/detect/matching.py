@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import String, bindparam, column, or_, select, union_all, values
 
-from monitor.detect.prefetch import one_of_params
+from monitor.detect.prefetch import IN_SIZE
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Prepared
 from monitor.store.tables import sp_resources
@@ -33,6 +33,7 @@ __all__ = [
     "by_keys",
     "match_params",
     "match_stmt",
+    "pairs_params",
 ]
 
 Keys = tuple[str | None, str | None, str | None, str | None]  # user, email, externalId, IdP id
@@ -89,16 +90,35 @@ class KeyRow(NamedTuple):
 
 
 def by_keys(kind: int) -> Prepared[KeyRow]:
-    """The keys of every resource of an app holding one of `IN_SIZE` values of one kind."""
+    """The keys of every resource holding one of `IN_SIZE` (app, value) pairs of one kind
+    (`pairs_params`): apps mixed freely, since an IdP removal asks the same values of every
+    app the IdP provisions, and a statement per app made a tenant's statements grow with
+    its apps."""
     return _BY_KEYS[kind]
 
 
+def pairs_params(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Parameters `a0`, `v0` .. `a199`, `v199`, the last pair repeated to fill them."""
+    assert 0 < len(pairs) <= IN_SIZE
+    padded = [*pairs, *[pairs[-1]] * (IN_SIZE - len(pairs))]
+    params: dict[str, str] = {}
+    for i, (app, value) in enumerate(padded):
+        params[f"a{i}"], params[f"v{i}"] = app, value
+    return params
+
+
 def _by_keys(*columns: Any) -> Prepared[KeyRow]:
-    # The app in each OR term, as in `match_stmt`: each term is one (app, key) index range.
-    app = _c.app == bindparam("app")
-    terms = [app & one_of_params(column) for column in columns]
+    # The pairs as a VALUES table joined to each (app, key) index: one lookup per pair. (A
+    # row-value `(app, key) IN (...)` list made SQLite scan the table.)
+    rows: list[tuple[Any, Any]] = [(bindparam(f"a{i}"), bindparam(f"v{i}")) for i in range(IN_SIZE)]
+    pairs = values(column("app", String), column("v", String), name="pairs").data(rows)
+    asked = pairs.cte("pairs")
     keys = [getattr(_c, name) for name in KeyRow._fields]
-    return Prepared(select(*keys).where(or_(*terms)), KeyRow)
+    joins = [
+        select(*keys).join_from(asked, sp_resources, (_c.app == asked.c.app) & (key == asked.c.v))
+        for key in columns
+    ]
+    return Prepared(union_all(*joins) if len(joins) > 1 else joins[0], KeyRow)
 
 
 _BY_KEYS = {

@@ -39,8 +39,9 @@ from monitor.detect.matching import (
     entries,
     match_params,
     match_stmt,
+    pairs_params,
 )
-from monitor.detect.prefetch import by_scope, in_params, read_rows, slices
+from monitor.detect.prefetch import by_scope, read_rows, slices
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Db
 
@@ -91,17 +92,17 @@ class Resources:
         statement; entries indexed already are not asked again. The statements read keys
         only: the accounts they name are mostly in memory already (read by id up front), and
         the others are read whole afterwards."""
-        grouped: dict[tuple[str, int], list[str]] = {}
+        grouped: dict[int, list[tuple[str, str]]] = {}  # kind -> (app, value) pairs
         for entry in wanted:
             if not self._index.known(entry):
-                grouped.setdefault(entry[:2], []).append(entry[2])
+                grouped.setdefault(entry[1], []).append((entry[0], entry[2]))
         memory, unread = self._rows, []
-        for (app, kind), values in grouped.items():
-            for part in slices(values):
-                found = self.db.rows(by_keys(kind), app=app, **in_params(part))
-                unread += [(app, row.sp_id) for row in found if (app, row.sp_id) not in memory]
-                current = [memory.get((app, row.sp_id)) or row for row in found]
-                self._index.cover([(app, kind, value) for value in part], current)
+        for kind, pairs in grouped.items():
+            for part in slices(pairs):
+                found = self.db.rows(by_keys(kind), **pairs_params(part))
+                unread += [(r.app, r.sp_id) for r in found if (r.app, r.sp_id) not in memory]
+                current = [memory.get((row.app, row.sp_id)) or row for row in found]
+                self._index.cover([(app, kind, value) for app, value in part], current)
         self.prefetch(unread)
 
     def _remember(self, row: SpRow) -> SpRow:

@@ -46,7 +46,7 @@ STEPS = st.lists(
     st.one_of(
         st.tuples(st.just("insert"), st.sampled_from(APPS), TYPES, KEYS),
         st.tuples(st.just("rekey"), st.sampled_from(APPS), st.integers(0, 9), KEYS),
-        st.tuples(st.just("read"), st.sampled_from(APPS), st.just(""), KEYS),
+        st.tuples(st.just("read"), st.sampled_from(APPS), st.one_of(st.none(), KEYS), KEYS),
         st.tuples(st.just("ask"), st.sampled_from(APPS), st.just(""), KEYS),
     ),
     max_size=25,
@@ -78,8 +78,10 @@ def test_answers_from_memory_equal_the_tables(store: SqlStore, steps: list[Any])
             elif op == "rekey" and created[app]:
                 sp_id = created[app][extra % len(created[app])]
                 resources.update(app, sp_id, **values)
-            elif op == "read":
-                resources.prefetch_keys(_entries(app, values))
+            elif op == "read":  # one app's values, or also other values of the other app
+                other = APPS[1 - APPS.index(app)]
+                more = _entries(other, extra) if extra is not None else []
+                resources.prefetch_keys(_entries(app, values) + more)
             elif op == "ask":
                 keys = _keys(values)
                 resources.flush()  # the writes held back land, for the table to answer
