@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.detect._deprovision_sql import PersonRow
-from monitor.detect.held import update_columns
+from monitor.detect.held import held_params, update_columns
 from monitor.detect.prefetch import one_of_params
 from monitor.store.prepared import Prepared
 from monitor.store.tables import idp_links, idp_people, idp_seen
@@ -99,24 +99,14 @@ def person_params(row: PersonRow | None, columns: tuple[str, ...] | None) -> dic
     """A held person's parameters: for the insert (columns None) or for an update."""
     assert row is not None  # held rows stay remembered until written
     key = {"k_idp": row.idp, "k_user_id": row.user_id}
-    if columns is None:
-        return {
-            **key,
-            "user_key": row.user_key,
-            "state": row.state,
-            "state_at": row.state_at,
-            "activated_at": row.activated_at,
-        }
-    return {**key, **{"v_" + name: getattr(row, name) for name in columns}}
+    return held_params(key, row, columns, ("user_key", "state", "state_at", "activated_at"))
 
 
 def link_params(row: LinkRow | None, columns: tuple[str, ...] | None) -> dict[str, Any]:
     """A held link's parameters: for the insert (columns None) or for an update."""
     assert row is not None
     key = {"k_idp": row.idp, "k_user_id": row.user_id, "k_app": row.app}
-    if columns is None:
-        return {**key, "sp_id": row.sp_id, "linked_at": row.linked_at}
-    return {**key, **{"v_" + name: getattr(row, name) for name in columns}}
+    return held_params(key, row, columns, ("sp_id", "linked_at"))
 
 
 def row_user_id(row: PersonRow) -> str:

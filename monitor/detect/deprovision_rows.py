@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select
 
 from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import DeprovisionRow
-from monitor.detect.held import HeldRows, update_columns
+from monitor.detect.held import HeldRows, held_params, update_columns
 from monitor.detect.prefetch import by_scope, in_params, one_of_params, slices
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import deprovisions
@@ -197,7 +197,4 @@ def _update(columns: tuple[str, ...]) -> Prepared[Any]:
 def _params(row: DeprovisionRow | None, columns: tuple[str, ...] | None) -> dict[str, Any]:
     """A held row's parameters: for the insert (columns None) or for an update."""
     assert row is not None  # held rows stay in memory until written
-    key = {"k_app": row.app, "k_person": row.person}
-    names = _COLUMNS if columns is None else columns
-    prefix = "" if columns is None else "v_"
-    return {**key, **{prefix + name: getattr(row, name) for name in names}}
+    return held_params({"k_app": row.app, "k_person": row.person}, row, columns, _COLUMNS)

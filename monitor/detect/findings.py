@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from monitor.detect.held import HeldRows, update_columns
+from monitor.detect.held import HeldRows, held_params, update_columns
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import findings
 
@@ -215,5 +215,4 @@ def _params(row: FindingRow | None, columns: tuple[str, ...] | None) -> dict[str
     """A held finding's parameters: for the insert (columns None) or for an update."""
     assert row is not None  # held rows stay in memory until written
     key = {"k_type": row.type, "k_app": row.app, "k_subject": row.subject}
-    names, prefix = (_COLUMNS, "") if columns is None else (columns, "v_")
-    return {**key, **{prefix + name: getattr(row, name) for name in names}}
+    return held_params(key, row, columns, _COLUMNS)

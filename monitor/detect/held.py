@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Table, bindparam
 
 from monitor.store.prepared import Db, Prepared
 
-__all__ = ["HeldRows", "update_columns"]
+__all__ = ["HeldRows", "held_params", "update_columns"]
 
 K = TypeVar("K", bound=tuple[str, ...])
 R = TypeVar("R")
@@ -43,6 +43,15 @@ def update_columns(table: Table, where: ColumnElement[bool], columns: Columns) -
             table.update().where(where).values(values)
         )
     return found
+
+
+def held_params(
+    key: Mapping[str, Any], row: object, columns: Columns | None, every: Columns
+) -> dict[str, Any]:
+    """A held row's parameters: its `key`, then every column (`every`) for the insert
+    (`columns` None), or the changed `columns` as `v_<name>` for an update (`update_columns`)."""
+    names, prefix = (every, "") if columns is None else (columns, "v_")
+    return {**key, **{prefix + name: getattr(row, name) for name in names}}
 
 
 class HeldRows(Generic[K, R]):
