@@ -191,6 +191,10 @@ class Ingestor:
         idp = self._idps.get(app)
         return str(idp) if idp is not None else "unknown"
 
+    def refresh_statistics(self) -> None:
+        """Let the store re-read its statistics (a replay's tables grow from nothing)."""
+        self._store.refresh_statistics()
+
     def finish_sources(self, finished: Iterable[tuple[SourceSpec, Batch, float | None]]) -> None:
         """Merged sources' totals (spec, totals, newest event time): units, rejected lines,
         newest event, final checkpoint; one transaction for all of them (a replay of many

@@ -101,16 +101,23 @@ def _records(
         collector.close()
 
 
-def replay(config: Config, *, ingestor: Ingestor, progress: Progress | None = None) -> ReplayStats:
-    """Ingest every source from its start to its end, all sources merged by event time."""
+def replay(
+    config: Config, *, ingestor: Ingestor, progress: Progress | None = None, chunk: int = CHUNK
+) -> ReplayStats:
+    """Ingest every source from its start to its end, all sources merged by event time, in
+    transactions of `chunk` records."""
     sources = [_Source(spec) for spec in _files(config)]
     streams = [_records(config, source, order, progress) for order, source in enumerate(sources)]
     # Items order by (ts, source order) without a key function: a source's order is unique
     # among the heads being compared, so comparison never reaches the spec or the record.
     merged = heapq.merge(*streams)
     with _fewer_collections():
-        while chunk := list(itertools.islice(merged, CHUNK)):
-            ingestor.ingest_merged((spec, record) for _, _, spec, record in chunk)
+        for n in itertools.count(1):
+            if not (items := list(itertools.islice(merged, chunk))):
+                break
+            ingestor.ingest_merged((spec, record) for _, _, spec, record in items)
+            if n & (n - 1) == 0:  # after chunks 1, 2, 4, 8...: while the tables double
+                ingestor.refresh_statistics()
     ingestor.finish_sources((s.spec, s.total, s.newest) for s in sources)
     stats = ReplayStats()
     for source in sources:

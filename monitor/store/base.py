@@ -54,6 +54,10 @@ class Store(Protocol):
 
     def add_requests(self, conn: Connection, requests: Mapping[RequestKey, int]) -> None: ...
 
+    def refresh_statistics(self) -> None:
+        """Have the database re-read its tables' statistics (a bulk load outgrew them)."""
+        ...
+
     def request_counts(self) -> dict[str, dict[str, int]]:
         """Requests per app and outcome class."""
         ...

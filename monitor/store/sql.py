@@ -284,6 +284,20 @@ class SqlStore:
             value = conn.execute(select(func.max(sources.c.newest_ts))).scalar_one_or_none()
         return float(value) if value is not None else None
 
+    def refresh_statistics(self) -> None:
+        """ANALYZE, on PostgreSQL. A replay into an empty database grows its tables faster
+        than autovacuum re-reads their statistics, and the plans made while a table looked
+        empty stay in use as it grows: a 200-value lookup by (idp, user_id) used the index
+        for `idp` alone and compared every row of the IdP with the 200 values. (SQLite plans
+        from its indexes without statistics.)"""
+        if self._engine.dialect.name != "postgresql":
+            return
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot analyze {_safe(self._url)}: {_reason(err)}") from None
+
     def ping(self) -> None:
         with self._connect() as conn:
             conn.execute(text("SELECT 1"))
