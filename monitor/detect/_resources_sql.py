@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from monitor.detect.held import update_columns
-from monitor.detect.prefetch import one_of_params
+from monitor.detect.prefetch import by_pairs
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Prepared
 from monitor.store.tables import sp_resources
@@ -39,9 +39,7 @@ def row_params(row: SpRow, columns: tuple[str, ...] | None) -> dict[str, Any]:
     return {"k_app": row.app, "k_sp_id": row.sp_id, **values}
 
 
-GET_MANY = Prepared(
-    select(sp_resources).where((_c.app == bindparam("app")) & one_of_params(_c.sp_id)), SpRow
-)
+GET_MANY = Prepared(by_pairs(sp_resources, _c.app, _c.sp_id), SpRow)  # (app, sp_id) pairs
 HAS_BODIES: Prepared[Any] = Prepared(
     select(
         select(_c.sp_id)

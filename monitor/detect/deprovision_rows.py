@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import DeprovisionRow
 from monitor.detect.held import HeldRows, held_params, update_columns
-from monitor.detect.prefetch import by_scope, in_params, one_of_params, slices
+from monitor.detect.prefetch import by_pairs, in_params, one_of_params, read_pairs, slices
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import deprovisions
 
@@ -50,12 +50,11 @@ class DeprovisionRows:
                 self._learn(row)
 
     def prefetch_accounts(self, accounts: Iterable[Account]) -> None:
-        for app, sp_ids in by_scope(accounts, self._accounts).items():
-            for part in slices(sp_ids):
-                for sp_id in part:
-                    self._accounts[(app, sp_id)] = set()
-                for row in self.db.rows(_OF_ACCOUNTS, app=app, **in_params(part)):
-                    self._learn(row)
+        wanted = (account for account in accounts if account not in self._accounts)
+        for account, rows in read_pairs(self.db, _OF_ACCOUNTS, wanted, _account):
+            self._accounts[account] = set()
+            for row in rows:
+                self._learn(row)
 
     def none_of(self, person: str) -> bool:
         """Whether the person is known to have no row (read whole, none found)."""
@@ -176,10 +175,13 @@ _EMPTY: dict[str, Any] = {
 }
 _d = deprovisions.c
 _OF_PEOPLE = Prepared(select(deprovisions).where(one_of_params(_d.person)), DeprovisionRow)
-_OF_ACCOUNTS = Prepared(
-    select(deprovisions).where((_d.app == bindparam("app")) & one_of_params(_d.sp_id)),
-    DeprovisionRow,
-)
+_OF_ACCOUNTS = Prepared(by_pairs(deprovisions, _d.app, _d.sp_id), DeprovisionRow)
+
+
+def _account(row: DeprovisionRow) -> tuple[str, str]:
+    return row.app, str(row.sp_id)
+
+
 _COLUMNS = ("sp_id", "user_name", "user_key", "requested_at", "confirmed_at")
 _INSERT: Prepared[Any] = Prepared(
     deprovisions.insert().values(

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from monitor.detect._deprovision_sql import RECORD_REMOVAL
-from monitor.detect.prefetch import by_scope, in_params, one_of_params, slices
+from monitor.detect.prefetch import by_pairs, read_pairs
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import scim_removals
 
@@ -38,12 +38,9 @@ class Evidence:
 
     def prefetch(self, accounts: Iterable[Account]) -> None:
         """Read all evidence of these accounts now, `IN_SIZE` accounts per statement."""
-        for app, sp_ids in by_scope(accounts, self._found).items():
-            for part in slices(sp_ids):
-                for sp_id in part:
-                    self._found[(app, sp_id)] = {}
-                for row in self.db.rows(_OF_MANY, app=app, **in_params(part)):
-                    self._found[(app, row[0])][(row[1], row[2])] = bool(row[3])
+        wanted = (account for account in accounts if account not in self._found)
+        for account, rows in read_pairs(self.db, _OF_MANY, wanted, _account):
+            self._found[account] = {(row[2], row[3]): bool(row[4]) for row in rows}
 
     def record(self, app: str, sp_id: str, ts: float, source: str, applied: bool) -> None:
         """Evidence seen (again: its `applied` flag is replaced), written at `write`."""
@@ -85,6 +82,8 @@ _COLUMNS = (_r.sp_id, _r.ts, _r.source, _r.applied)
 _OF_ONE: Prepared[Any] = Prepared(
     select(*_COLUMNS).where((_r.app == bindparam("app")) & (_r.sp_id == bindparam("sp_id")))
 )
-_OF_MANY: Prepared[Any] = Prepared(
-    select(*_COLUMNS).where((_r.app == bindparam("app")) & one_of_params(_r.sp_id))
-)
+_OF_MANY: Prepared[Any] = Prepared(by_pairs(scim_removals, _r.app, _r.sp_id, _r.app, *_COLUMNS))
+
+
+def _account(row: Any) -> tuple[str, str]:
+    return str(row[0]), str(row[1])

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, bindparam, column, or_, select, union_all, values
+from sqlalchemy import bindparam, or_, select, union_all
 
-from monitor.detect.prefetch import IN_SIZE
+from monitor.detect.prefetch import pairs_cte
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Prepared
 from monitor.store.tables import sp_resources
@@ -33,7 +33,6 @@ __all__ = [
     "by_keys",
     "match_params",
     "match_stmt",
-    "pairs_params",
 ]
 
 Keys = tuple[str | None, str | None, str | None, str | None]  # user, email, externalId, IdP id
@@ -97,22 +96,8 @@ def by_keys(kind: int) -> Prepared[KeyRow]:
     return _BY_KEYS[kind]
 
 
-def pairs_params(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """Parameters `a0`, `v0` .. `a199`, `v199`, the last pair repeated to fill them."""
-    assert 0 < len(pairs) <= IN_SIZE
-    padded = [*pairs, *[pairs[-1]] * (IN_SIZE - len(pairs))]
-    params: dict[str, str] = {}
-    for i, (app, value) in enumerate(padded):
-        params[f"a{i}"], params[f"v{i}"] = app, value
-    return params
-
-
 def _by_keys(*columns: Any) -> Prepared[KeyRow]:
-    # The pairs as a VALUES table joined to each (app, key) index: one lookup per pair. (A
-    # row-value `(app, key) IN (...)` list made SQLite scan the table.)
-    rows: list[tuple[Any, Any]] = [(bindparam(f"a{i}"), bindparam(f"v{i}")) for i in range(IN_SIZE)]
-    pairs = values(column("app", String), column("v", String), name="pairs").data(rows)
-    asked = pairs.cte("pairs")
+    asked = pairs_cte()
     keys = [getattr(_c, name) for name in KeyRow._fields]
     joins = [
         select(*keys).join_from(asked, sp_resources, (_c.app == asked.c.app) & (key == asked.c.v))

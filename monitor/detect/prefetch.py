@@ -15,11 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy import CTE, ColumnElement, Select, String, Table, bindparam, column, select, values
 
 from monitor.store.prepared import Db, Prepared
 
-__all__ = ["IN_SIZE", "by_scope", "in_params", "one_of_params", "read_rows", "slices"]
+__all__ = [
+    "IN_SIZE",
+    "by_pairs",
+    "by_scope",
+    "in_params",
+    "one_of_params",
+    "pairs_cte",
+    "pairs_params",
+    "read_pairs",
+    "read_rows",
+    "slices",
+]
 
 IN_SIZE = 200
 T = TypeVar("T")
@@ -43,6 +54,45 @@ def in_params(values: Sequence[object]) -> dict[str, object]:
     assert 0 < len(values) <= IN_SIZE
     padded = [*values, *[values[-1]] * (IN_SIZE - len(values))]
     return {f"v{i}": value for i, value in enumerate(padded)}
+
+
+def pairs_cte() -> CTE:
+    """`pairs(app, v)`: a VALUES table of `IN_SIZE` (app, value) pairs (`pairs_params`) to
+    join to an (app, key) index, one lookup per pair and any mix of apps in one statement. A
+    statement per app made a batch's reads grow with its apps; a row-value `IN` list made
+    SQLite scan the table."""
+    rows: list[tuple[Any, Any]] = [(bindparam(f"a{i}"), bindparam(f"v{i}")) for i in range(IN_SIZE)]
+    pairs = values(column("app", String), column("v", String), name="pairs").data(rows)
+    return pairs.cte("pairs")
+
+
+def by_pairs(table: Table, app: Any, key: Any, *columns: Any) -> Select[Any]:
+    """`columns` (default: every column) of the rows whose (`app`, `key`) is one of the pairs."""
+    asked = pairs_cte()
+    found = select(*columns) if columns else select(table)
+    return found.join_from(asked, table, (app == asked.c.app) & (key == asked.c.v))
+
+
+def pairs_params(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Parameters `a0`, `v0` .. `a199`, `v199`, the last pair repeated to fill them."""
+    assert 0 < len(pairs) <= IN_SIZE
+    padded = [*pairs, *[pairs[-1]] * (IN_SIZE - len(pairs))]
+    params: dict[str, str] = {}
+    for i, (app, value) in enumerate(padded):
+        params[f"a{i}"], params[f"v{i}"] = app, value
+    return params
+
+
+def read_pairs(
+    db: Db, stmt: Prepared[R], pairs: Iterable[tuple[str, str]], pair_of: Callable[[R], Any]
+) -> Iterator[tuple[tuple[str, str], list[R]]]:
+    """Each distinct pair with the rows `stmt` (`by_pairs`) finds for it, none included."""
+    for part in slices(pairs):
+        found: dict[tuple[str, str], list[R]] = {}
+        for row in db.rows(stmt, **pairs_params(part)):
+            found.setdefault(pair_of(row), []).append(row)
+        for pair in part:
+            yield pair, found.get(pair, [])
 
 
 def read_rows(

@@ -39,9 +39,8 @@ from monitor.detect.matching import (
     entries,
     match_params,
     match_stmt,
-    pairs_params,
 )
-from monitor.detect.prefetch import by_scope, read_rows, slices
+from monitor.detect.prefetch import pairs_params, read_pairs, slices
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Db
 
@@ -83,9 +82,9 @@ class Resources:
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Read the rows of these (app, sp_id) keys now, `IN_SIZE` per statement; keys not
         stored are remembered as absent. Rows already in memory are newer and stay."""
-        for app, ids in by_scope(keys, self._rows).items():
-            for sp_id, row in read_rows(self.db, GET_MANY, ids, _by_sp_id, app=app):
-                self._rows.setdefault((app, sp_id), row)
+        wanted = (key for key in keys if key not in self._rows)
+        for key, rows in read_pairs(self.db, GET_MANY, wanted, _account):
+            self._rows.setdefault(key, rows[0] if rows else None)
 
     def prefetch_keys(self, wanted: Iterable[Entry]) -> None:
         """Index these (app, kind, value) key entries now (`KeyIndex`), `IN_SIZE` values per
@@ -281,5 +280,5 @@ class Resources:
         return found
 
 
-def _by_sp_id(row: SpRow) -> str:
-    return row.sp_id
+def _account(row: SpRow) -> tuple[str, str]:
+    return row.app, row.sp_id
