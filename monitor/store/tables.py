@@ -136,11 +136,12 @@ deprovisions = Table(
     Column("person", _ID, primary_key=True),
     Column("sp_id", _ID, nullable=True),
     Column("user_name", Text, nullable=True),
-    Column("user_key", _ID, nullable=True, index=True),
+    Column("user_key", _ID, nullable=True),
     Column("requested_at", Double, nullable=True),
     Column("confirmed_at", Double, nullable=True),
     Index("ix_deprovisions_person", "person"),  # a (re)activation clears a person's requests
     Index("ix_deprovisions_app_sp_id", "app", "sp_id"),  # removal evidence finds its requests
+    Index("ix_deprovisions_app_user_key", "app", "user_key"),  # an account's confirmed times
 )
 
 # Deprovisions a (re)activation ended, with when: activity is judged against the window each
