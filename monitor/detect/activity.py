@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, func, select
 
 from monitor.detect.findings import Findings
 from monitor.detect.idp_windows import OPEN_END, IdpWindows, Window
-from monitor.detect.prefetch import by_scope, in_params, one_of_params, read_rows, slices
+from monitor.detect.prefetch import by_pairs, by_scope, in_params, one_of_params, read_pairs, slices
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import activity, deprovision_cycles, deprovisions
 
@@ -119,9 +119,9 @@ class ActivityDetector:
         """The first confirmed deprovision of each (app, user_key), and the windows of those a
         (re)activation ended, read up front per app."""
         wanted = list(keys)
-        for app, user_keys in by_scope(wanted, self._confirmed).items():
-            for user_key, row in read_rows(self.db, _CONFIRMED_MANY, user_keys, _key, app=app):
-                self._confirmed.setdefault((app, user_key), row[1] if row else None)
+        asked = (key for key in wanted if key not in self._confirmed)
+        for key, rows in read_pairs(self.db, _CONFIRMED_MANY, asked, _pair):
+            self._confirmed.setdefault(key, rows[0][2] if rows else None)
         for app, user_keys in by_scope(wanted, self._ended).items():
             if not self.has_cycles(app):
                 self._ended.update(((app, user_key), ()) for user_key in user_keys)
@@ -282,14 +282,15 @@ _CONFIRMED: Prepared[Any] = Prepared(
 )
 
 
-def _key(row: tuple[Any, ...]) -> str:
-    return str(row[0])
+def _pair(row: tuple[Any, ...]) -> tuple[str, str]:
+    return str(row[0]), str(row[1])
 
 
+_d = deprovisions.c
 _CONFIRMED_MANY: Prepared[Any] = Prepared(
-    select(deprovisions.c.user_key, func.min(deprovisions.c.confirmed_at))
-    .where((deprovisions.c.app == bindparam("app")) & one_of_params(deprovisions.c.user_key))
-    .group_by(deprovisions.c.user_key)
+    by_pairs(
+        deprovisions, _d.app, _d.user_key, _d.app, _d.user_key, func.min(_d.confirmed_at)
+    ).group_by(_d.app, _d.user_key)
 )
 _BETWEEN: Prepared[Any] = Prepared(
     select(func.count(), func.min(_a.ts), func.max(_a.ts), func.min(_a.source)).where(
