@@ -18,6 +18,7 @@ writing them first would write a batch's rows one at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
@@ -27,6 +28,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import SelectBase
 from sqlalchemy.sql.util import find_tables
+
+from monitor.store.bulk import COPY_MIN_ROWS, CopyPlan, copy_plan, pipelines
 
 __all__ = ["Db", "Prepared", "one_of"]
 
@@ -59,6 +62,11 @@ class Prepared(Generic[R]):
         found = find_tables(stmt, include_aliases=True, include_crud=True, check_columns=True)
         self.tables = frozenset(t.name for t in found if isinstance(t, Table))  # reads, writes
         self.synced = frozenset[str]() if by_key else self.tables  # held writes to write first
+
+    @cached_property
+    def copy(self) -> CopyPlan | None:
+        """The COPY writing what this statement inserts, if it only inserts (PostgreSQL)."""
+        return copy_plan(self.stmt)
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self.by_dialect.get(dialect.name)
@@ -139,7 +147,25 @@ class Db:
         if self._held and not self._held.keys().isdisjoint(stmt.synced):
             self._sync(stmt)
         compiled = stmt.by_dialect.get(self._name) or stmt.compiled(self.dialect)
-        self._cursor.executemany(compiled.sql, [compiled.args(one) for one in params])
+        if self._name == "postgresql":
+            self._bulk(stmt, compiled, params)
+        else:
+            self._cursor.executemany(compiled.sql, [compiled.args(one) for one in params])
+
+    def _bulk(
+        self, stmt: Prepared[Any], compiled: _Compiled, params: Iterable[Mapping[str, Any]]
+    ) -> None:
+        """PostgreSQL: COPY when the statement only inserts, else pipelines of bounded size
+        (`monitor.store.bulk` says why)."""
+        rows = params if isinstance(params, list) else list(params)
+        plan = stmt.copy
+        if plan is not None and len(rows) >= COPY_MIN_ROWS and hasattr(self._cursor, "copy"):
+            with self._cursor.copy(plan.sql) as copy:
+                for row in rows:
+                    copy.write_row(plan.values(row))
+            return
+        for part in pipelines([compiled.args(one) for one in rows]):
+            self._cursor.executemany(compiled.sql, part)
 
     def rows(self, stmt: Prepared[R], **params: Any) -> list[R]:
         compiled = self._execute(stmt, params)
