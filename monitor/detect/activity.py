@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, func, select
 
 from monitor.detect.findings import Findings
 from monitor.detect.idp_windows import OPEN_END, IdpWindows, Window
-from monitor.detect.prefetch import by_pairs, by_scope, in_params, one_of_params, read_pairs, slices
+from monitor.detect.prefetch import by_pairs, by_scope, in_parts, one_of_params, read_pairs
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import activity, deprovision_cycles, deprovisions
 
@@ -126,17 +126,18 @@ class ActivityDetector:
             if not self.has_cycles(app):
                 self._ended.update(((app, user_key), ()) for user_key in user_keys)
                 continue
-            for part in slices(user_keys):
+            for part, params in in_parts(self.db, user_keys):
                 found: dict[str, list[Window]] = {}
-                for user_key, start, end in self.db.rows(_ENDED_MANY, app=app, **in_params(part)):
+                for user_key, start, end in self.db.rows(_ENDED_MANY, app=app, **params):
                     found.setdefault(str(user_key), []).append((float(start), float(end)))
                 for user_key in part:
                     self._ended.setdefault((app, user_key), tuple(found.get(user_key, ())))
 
     def prefetch_stored(self, app: str, user_keys: Iterable[str]) -> None:
         """Which of these keys have any action stored in `app`, 200 keys per statement."""
-        for part in slices(k for k in user_keys if (app, k) not in self._stored):
-            found = set(self.db.scalars(_STORED, app=app, **in_params(part)))
+        unasked = (k for k in user_keys if (app, k) not in self._stored)
+        for part, params in in_parts(self.db, unasked):
+            found = set(self.db.scalars(_STORED, app=app, **params))
             for user_key in part:
                 self._stored[(app, user_key)] = user_key in found
 

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 from monitor.detect import _deprovision_sql as sql
 from monitor.detect._deprovision_sql import DeprovisionRow
 from monitor.detect.held import HeldRows, held_params, update_columns
-from monitor.detect.prefetch import by_pairs, in_params, one_of_params, read_pairs, slices
+from monitor.detect.prefetch import by_pairs, in_parts, one_of_params, read_pairs
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import deprovisions
 
@@ -43,10 +43,10 @@ class DeprovisionRows:
         self._held = HeldRows(db, "deprovisions", self._row, _INSERT, _update, _params)
 
     def prefetch_people(self, people: Iterable[str]) -> None:
-        for part in slices(p for p in people if p not in self._people):
+        for part, params in in_parts(self.db, (p for p in people if p not in self._people)):
             for person in part:
                 self._people[person] = set()
-            for row in self.db.rows(_OF_PEOPLE, **in_params(part)):
+            for row in self.db.rows(_OF_PEOPLE, **params):
                 self._learn(row)
 
     def prefetch_accounts(self, accounts: Iterable[Account]) -> None:

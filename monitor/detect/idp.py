@@ -38,7 +38,7 @@ from monitor.detect.findings import Findings
 from monitor.detect.held import HeldRows
 from monitor.detect.idp_windows import IdpWindows
 from monitor.detect.keys import normalize_key
-from monitor.detect.prefetch import by_scope, in_params, read_rows, slices
+from monitor.detect.prefetch import by_scope, in_parts, read_rows
 from monitor.detect.resources import Resources, SpRow
 from monitor.events import Idp, IdpAction, IdpEvent
 from monitor.store.prepared import Db, Prepared
@@ -99,8 +99,8 @@ class IdpDetector:
     def prefetch(self, events: Iterable[IdpEvent]) -> None:
         """Read the batch's dedupe keys and people up front (`monitor.detect.prefetch`)."""
         wanted = [e for e in events if e.user_id and e.success is not False]
-        for part in slices(e.key for e in wanted if e.key not in self._asked):
-            self._known.update(self.db.scalars(SEEN_MANY, **in_params(part)))
+        for part, params in in_parts(self.db, (e.key for e in wanted if e.key not in self._asked)):
+            self._known.update(self.db.scalars(SEEN_MANY, **params))
             self._asked.update(part)
         asking = (e for e in wanted if e.action in _REQUESTS_ROWS)  # reset or request
         self.deprovisions.prefetch(person_key(str(e.idp), str(e.user_id)) for e in asking)
@@ -111,10 +111,12 @@ class IdpDetector:
             self._prefetch_links(idp, user_ids)
 
     def _prefetch_links(self, idp: str, user_ids: Iterable[str]) -> None:
-        for part in slices(u for u in user_ids if (idp, u) not in self._linked):
+        for part, params in in_parts(
+            self.db, (u for u in user_ids if (idp, u) not in self._linked)
+        ):
             for user_id in part:
                 self._linked[(idp, user_id)] = set()
-            for link in self.db.rows(LINKS_MANY, idp=idp, **in_params(part)):
+            for link in self.db.rows(LINKS_MANY, idp=idp, **params):
                 self._links.setdefault((idp, link.user_id, link.app), link)
                 self._linked[(idp, link.user_id)].add(link.app)
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from monitor.detect._deprovision_sql import REMOVED_STATES
-from monitor.detect.prefetch import in_params, one_of_params, slices
+from monitor.detect.prefetch import in_parts, one_of_params
 from monitor.store.prepared import Db, Prepared
 from monitor.store.tables import idp_people, idp_removals
 
@@ -39,10 +39,9 @@ class IdpWindows:
 
     def prefetch(self, user_keys: Iterable[str]) -> None:
         """Read the people and ended removals of the keys not read yet, 200 keys a statement."""
-        for part in slices(key for key in user_keys if key not in self._people):
+        for part, params in in_parts(self.db, (k for k in user_keys if k not in self._people)):
             for key in part:
                 self._people[key], self._ended[key] = {}, []
-            params = in_params(part)
             for idp, user_id, key, state, state_at in self.db.rows(_PEOPLE, **params):
                 self._people[key][(idp, user_id)] = (state, float(state_at))
             for key, removed_at, ended_at in self.db.rows(_ENDED, **params):

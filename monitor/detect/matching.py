@@ -90,7 +90,7 @@ class KeyRow(NamedTuple):
 
 def by_keys(kind: int) -> Prepared[KeyRow]:
     """The keys of every resource holding one of `IN_SIZE` (app, value) pairs of one kind
-    (`pairs_params`): apps mixed freely, since an IdP removal asks the same values of every
+    (`pair_parts`): apps mixed freely, since an IdP removal asks the same values of every
     app the IdP provisions, and a statement per app made a tenant's statements grow with
     its apps."""
     return _BY_KEYS[kind]

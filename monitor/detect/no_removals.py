@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from monitor.detect._deprovision_sql import REMOVED_STATES
-from monitor.detect.prefetch import in_params, one_of_params, slices
+from monitor.detect.prefetch import in_parts, one_of_params
 from monitor.store.prepared import Db, Prepared, one_of
 from monitor.store.tables import idp_people, idp_removals
 
@@ -44,8 +44,8 @@ class NoRemovals:
                 self._asked.add(value)
                 grouped[value[0]].append(value[1])
         for kind, stmt in ((ID, _BY_ID), (KEY, _BY_KEY)):
-            for part in slices(grouped[kind]):
-                named = set(self.db.scalars(stmt, **in_params(part)))
+            for part, params in in_parts(self.db, grouped[kind]):
+                named = set(self.db.scalars(stmt, **params))
                 self._clear.update((kind, v) for v in part if v not in named)
 
     def none_for(self, user_ids: Iterable[str], keys: Iterable[str]) -> bool:

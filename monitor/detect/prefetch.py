@@ -6,8 +6,9 @@ record was about a third of a replay. A batch's keys are known before its record
 so each table is asked once per `IN_SIZE` keys, and the answers (rows found, and None for keys
 not there) go into the same per-transaction memory the detectors already keep.
 
-Every statement has exactly `IN_SIZE` parameters (a short last slice repeats its last key),
-so it is prepared once, like the per-record statements, on SQLite and PostgreSQL alike.
+On SQLite every statement has exactly `IN_SIZE` parameters (a short last part repeats its last
+key), so it is prepared once, like the per-record statements. On PostgreSQL the keys travel
+as arrays (`= ANY(...)`, `unnest(...)`), `ARRAY_SIZE` per statement.
 """
 
 from __future__ import annotations
@@ -15,54 +16,141 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import CTE, ColumnElement, Select, String, Table, bindparam, column, select, values
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement as _Element
+from sqlalchemy.sql.selectable import Values
+from sqlalchemy.sql.sqltypes import NullType
 
 from monitor.store.prepared import Db, Prepared
 
 __all__ = [
+    "ARRAY_SIZE",
     "IN_SIZE",
     "by_pairs",
     "by_scope",
-    "in_params",
+    "in_parts",
     "one_of_params",
+    "pair_parts",
     "pairs_cte",
-    "pairs_params",
     "read_pairs",
     "read_rows",
     "slices",
 ]
 
 IN_SIZE = 200
+# PostgreSQL takes a batch's values as two arrays (any number of them, one statement): each
+# statement was a round trip and a plan of 400 parameters, about 1 ms before any row.
+ARRAY_SIZE = 5000
 T = TypeVar("T")
 R = TypeVar("R", bound=tuple[Any, ...])
 
 
+class _OneOf(_Element[Any]):
+    """`column IN (:v0, ..., :v199)`, or `column = ANY(:one_of)` on PostgreSQL (`in_parts`).
+    Untyped: a Boolean element made SQLite's WHERE `... = 1`, which no index answers."""
+
+    inherit_cache = True
+    type = NullType()
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+
+
+@compiles(_OneOf)
+def _one_of_listed(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    listed = element.column.in_([bindparam(f"v{i}") for i in range(IN_SIZE)])
+    return compiler.process(listed, **kw)
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_array(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column == any_(bindparam("one_of", type_=ARRAY(String))), **kw)
+
+
 def one_of_params(column: ColumnElement[Any]) -> ColumnElement[bool]:
-    """`column IN (:v0, ..., :v199)`, for `in_params` to fill."""
-    return column.in_([bindparam(f"v{i}") for i in range(IN_SIZE)])
+    """`column` is one of a part's values (`in_parts` gives each part's parameters)."""
+    return _OneOf(column)
 
 
-def slices(values: Iterable[T]) -> Iterator[Sequence[T]]:
-    """Distinct values, in first-seen order, `IN_SIZE` at a time."""
+class _Pairs(Values):
+    """`pairs(app, v)`: `IN_SIZE` (app, value) rows, or two unnested arrays on PostgreSQL."""
+
+    inherit_cache = True
+
+
+@compiles(_Pairs, "postgresql")
+def _pairs_unnested(element: _Pairs, compiler: SQLCompiler, **kw: Any) -> str:
+    apps = compiler.process(bindparam("pair_apps", type_=ARRAY(String)), **kw)
+    values = compiler.process(bindparam("pair_values", type_=ARRAY(String)), **kw)
+    return f"SELECT unnest({apps}) AS app, unnest({values}) AS v"
+
+
+@compiles(_Pairs)
+def _pairs_listed(element: _Pairs, compiler: SQLCompiler, **kw: Any) -> str:
+    listed: str = compiler.visit_values(element, **kw)  # type: ignore[no-untyped-call]
+    return listed
+
+
+def slices(values: Iterable[T], size: int = IN_SIZE) -> Iterator[Sequence[T]]:
+    """Distinct values, in first-seen order, `size` at a time."""
     distinct = list(dict.fromkeys(values))
-    for start in range(0, len(distinct), IN_SIZE):
-        yield distinct[start : start + IN_SIZE]
+    for start in range(0, len(distinct), size):
+        yield distinct[start : start + size]
 
 
-def in_params(values: Sequence[object]) -> dict[str, object]:
-    """Parameters `v0`..`v199` for one slice, the last value repeated to fill it."""
-    assert 0 < len(values) <= IN_SIZE
-    padded = [*values, *[values[-1]] * (IN_SIZE - len(values))]
-    return {f"v{i}": value for i, value in enumerate(padded)}
+def in_parts(db: Db, values: Iterable[str]) -> Iterator[tuple[Sequence[str], dict[str, Any]]]:
+    """Distinct values in parts, each with the parameters of `one_of_params`: `IN_SIZE`
+    values `v0`..`v199` (the last repeated to fill them), or one array on PostgreSQL."""
+    if db.dialect.name == "postgresql":
+        for part in slices(values, ARRAY_SIZE):
+            yield part, {"one_of": list(part)}
+        return
+    for part in slices(values):
+        padded = [*part, *[part[-1]] * (IN_SIZE - len(part))]
+        yield part, {f"v{i}": value for i, value in enumerate(padded)}
+
+
+def pair_parts(
+    db: Db, pairs: Iterable[tuple[str, str]]
+) -> Iterator[tuple[Sequence[tuple[str, str]], dict[str, Any]]]:
+    """Distinct (app, value) pairs in parts, each with the parameters of `pairs_cte`."""
+    if db.dialect.name == "postgresql":
+        for part in slices(pairs, ARRAY_SIZE):
+            yield (
+                part,
+                {
+                    "pair_apps": [app for app, _ in part],
+                    "pair_values": [value for _, value in part],
+                },
+            )
+        return
+    for part in slices(pairs):
+        padded = [*part, *[part[-1]] * (IN_SIZE - len(part))]
+        params: dict[str, Any] = {}
+        for i, (app, value) in enumerate(padded):
+            params[f"a{i}"], params[f"v{i}"] = app, value
+        yield part, params
 
 
 def pairs_cte() -> CTE:
-    """`pairs(app, v)`: a VALUES table of `IN_SIZE` (app, value) pairs (`pairs_params`) to
-    join to an (app, key) index, one lookup per pair and any mix of apps in one statement. A
-    statement per app made a batch's reads grow with its apps; a row-value `IN` list made
-    SQLite scan the table."""
+    """`pairs(app, v)`: a table of (app, value) pairs (`pair_parts`) to join to an (app, key)
+    index, one lookup per pair and any mix of apps in one statement. A statement per app made
+    a batch's reads grow with its apps; a row-value `IN` list made SQLite scan the table."""
     rows: list[tuple[Any, Any]] = [(bindparam(f"a{i}"), bindparam(f"v{i}")) for i in range(IN_SIZE)]
-    pairs = values(column("app", String), column("v", String), name="pairs").data(rows)
+    pairs = _Pairs(column("app", String), column("v", String), name="pairs").data(rows)
     return pairs.cte("pairs")
 
 
@@ -73,23 +161,13 @@ def by_pairs(table: Table, app: Any, key: Any, *columns: Any) -> Select[Any]:
     return found.join_from(asked, table, (app == asked.c.app) & (key == asked.c.v))
 
 
-def pairs_params(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """Parameters `a0`, `v0` .. `a199`, `v199`, the last pair repeated to fill them."""
-    assert 0 < len(pairs) <= IN_SIZE
-    padded = [*pairs, *[pairs[-1]] * (IN_SIZE - len(pairs))]
-    params: dict[str, str] = {}
-    for i, (app, value) in enumerate(padded):
-        params[f"a{i}"], params[f"v{i}"] = app, value
-    return params
-
-
 def read_pairs(
     db: Db, stmt: Prepared[R], pairs: Iterable[tuple[str, str]], pair_of: Callable[[R], Any]
 ) -> Iterator[tuple[tuple[str, str], list[R]]]:
     """Each distinct pair with the rows `stmt` (`by_pairs`) finds for it, none included."""
-    for part in slices(pairs):
+    for part, params in pair_parts(db, pairs):
         found: dict[tuple[str, str], list[R]] = {}
-        for row in db.rows(stmt, **pairs_params(part)):
+        for row in db.rows(stmt, **params):
             found.setdefault(pair_of(row), []).append(row)
         for pair in part:
             yield pair, found.get(pair, [])
@@ -100,8 +178,8 @@ def read_rows(
 ) -> Iterator[tuple[str, R | None]]:
     """Each distinct id with its row, or None when `stmt` (`one_of_params` plus `scope`) finds
     none: a key that is absent is an answer too, so it is not asked again."""
-    for part in slices(ids):
-        found = {id_of(row): row for row in db.rows(stmt, **scope, **in_params(part))}
+    for part, params in in_parts(db, ids):
+        found = {id_of(row): row for row in db.rows(stmt, **scope, **params)}
         for one in part:
             yield one, found.get(one)
 

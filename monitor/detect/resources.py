@@ -40,7 +40,7 @@ from monitor.detect.matching import (
     match_params,
     match_stmt,
 )
-from monitor.detect.prefetch import pairs_params, read_pairs, slices
+from monitor.detect.prefetch import pair_parts, read_pairs
 from monitor.detect.sp_row import SpRow
 from monitor.store.prepared import Db
 
@@ -97,8 +97,8 @@ class Resources:
                 grouped.setdefault(entry[1], []).append((entry[0], entry[2]))
         memory, unread = self._rows, []
         for kind, pairs in grouped.items():
-            for part in slices(pairs):
-                found = self.db.rows(by_keys(kind), **pairs_params(part))
+            for part, params in pair_parts(self.db, pairs):
+                found = self.db.rows(by_keys(kind), **params)
                 unread += [(r.app, r.sp_id) for r in found if (r.app, r.sp_id) not in memory]
                 current = [memory.get((row.app, row.sp_id)) or row for row in found]
                 self._index.cover([(app, kind, value) for app, value in part], current)

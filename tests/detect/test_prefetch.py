@@ -12,15 +12,24 @@ from typing import Any
 
 import pytest
 from detect.sample_items import SAMPLE, Items, dump_tables, sample_items
+from sqlalchemy import bindparam, select
 
 from monitor.classify.idp import normalize
 from monitor.config import Config, load
 from monitor.detect.correlate import Correlator
-from monitor.detect.prefetch import IN_SIZE, in_params, slices
+from monitor.detect.prefetch import (
+    IN_SIZE,
+    by_pairs,
+    in_parts,
+    one_of_params,
+    pair_parts,
+    read_pairs,
+)
 from monitor.events import IdpRecord, ScimEvent
 from monitor.ingest import app_index
 from monitor.store import SqlStore
-from monitor.store.tables import metadata
+from monitor.store.prepared import Db, Prepared
+from monitor.store.tables import idp_seen, metadata, sp_resources
 
 Handler = Callable[[Correlator, Items], None]
 
@@ -69,15 +78,68 @@ def test_handle_all_stores_what_one_by_one_stores(store: SqlStore, size: int) ->
         assert got[table] == rows, table
 
 
-def test_slices_are_distinct_in_order_and_padded() -> None:
+def test_parts_are_distinct_in_order_and_shaped_for_the_store(store: SqlStore) -> None:
+    """SQLite takes `IN_SIZE` values a statement, the last part padded with its last value
+    (one prepared statement); PostgreSQL takes them as arrays, `ARRAY_SIZE` a statement."""
     values = [f"k{i % 450}" for i in range(900)]
-    parts = list(slices(values))
-    assert [len(p) for p in parts] == [IN_SIZE, IN_SIZE, 50]
-    assert [v for p in parts for v in p] == [f"k{i}" for i in range(450)]
-    params = in_params(parts[-1])
-    assert len(params) == IN_SIZE
-    assert set(params.values()) == set(parts[-1])
-    assert params[f"v{IN_SIZE - 1}"] == parts[-1][-1]
+    distinct = [f"k{i}" for i in range(450)]
+    with store.transaction() as conn:
+        db = Db(conn)
+        parts = list(in_parts(db, values))
+        pairs = list(
+            pair_parts(db, [("crm" if i % 2 else "wiki", v) for i, v in enumerate(values)])
+        )
+    assert [v for part, _ in parts for v in part] == distinct
+    assert [v for part, _ in pairs for _, v in part] == distinct
+    if store.engine.dialect.name == "postgresql":
+        assert [params for _, params in parts] == [{"one_of": distinct}]
+        assert [params["pair_values"] for _, params in pairs] == [distinct]
+        assert pairs[0][1]["pair_apps"] == [app for app, _ in pairs[0][0]]
+        return
+    assert [len(part) for part, _ in parts] == [IN_SIZE, IN_SIZE, 50]
+    last, params = parts[-1]
+    assert len(params) == IN_SIZE and set(params.values()) == set(last)
+    assert params[f"v{IN_SIZE - 1}"] == last[-1]
+    last_pairs, pair_params = pairs[-1]
+    assert len(pair_params) == 2 * IN_SIZE
+    assert (pair_params[f"a{IN_SIZE - 1}"], pair_params[f"v{IN_SIZE - 1}"]) == last_pairs[-1]
+
+
+_c = sp_resources.c
+
+
+def test_reads_by_value_and_by_pair_find_the_same_rows_on_either_store(store: SqlStore) -> None:
+    """More values than one part holds on SQLite, some absent, apps mixed."""
+    rows = [{"key": f"k{i}", "ts": float(i)} for i in range(0, 500, 2)]
+    add: Prepared[Any] = Prepared(
+        idp_seen.insert().values(key=bindparam("key"), ts=bindparam("ts"))
+    )
+    seen: Prepared[Any] = Prepared(select(idp_seen.c.key).where(one_of_params(idp_seen.c.key)))
+    accounts: Prepared[Any] = Prepared(by_pairs(sp_resources, _c.app, _c.sp_id, _c.app, _c.sp_id))
+    with store.transaction() as conn:
+        db = Db(conn)
+        db.run_many(add, rows)
+        for i in range(0, 300, 3):
+            conn.execute(
+                sp_resources.insert().values(
+                    app=("crm", "wiki")[i % 2],
+                    sp_id=str(i),
+                    resource_type="User",
+                    first_seen=0.0,
+                    last_seen=0.0,
+                )
+            )
+        found = {
+            k
+            for _, params in in_parts(db, [f"k{i}" for i in range(50, 350)])
+            for k in db.scalars(seen, **params)
+        }
+        asked = [(app, str(i)) for i in range(300) for app in ("crm", "wiki")]
+        answers = dict(read_pairs(db, accounts, asked, lambda row: (row[0], row[1])))
+    assert found == {f"k{i}" for i in range(50, 350, 2)}
+    hits = {pair for pair, got in answers.items() if got}
+    assert hits == {(("crm", "wiki")[i % 2], str(i)) for i in range(0, 300, 3)}
+    assert len(answers) == 600
 
 
 def test_a_batch_reads_accounts_by_id_and_by_key_up_front(tmp_path: Path) -> None:
