@@ -14,6 +14,8 @@ How the file is followed (the rules of Filebeat, Fluent Bit and Vector's file so
   complete it), and tailing moves to the new file at offset 0.
 * copytruncate: the same inode shrinks below our position, or its head no longer matches the
   fingerprint (truncated and regrown past our position between two polls): start again at 0.
+  The head is checked again after each read: when it changed while reading, what that read
+  returned is dropped and the file is read from 0 (not from the middle of its new contents).
 * restore(): resume at the checkpoint when the path still holds that file. If the path now holds
   another file, the checkpoint's file is looked up by `(st_dev, st_ino)` and fingerprint among
   the files of the path's directory (and of its target's, for a symlink), e.g. `app.log.1` or
@@ -22,7 +24,8 @@ How the file is followed (the rules of Filebeat, Fluent Bit and Vector's file so
 What is lost, by design and as with every shipper:
 
 * copytruncate: lines appended after the last `read()` and before the truncation exist only in
-  the copy. A file truncated and regrown with exactly the head it had before looks appended to.
+  the copy, as do lines of the old contents read by a `read()` the truncation overlapped. A
+  file truncated and regrown with exactly the head it had before looks appended to.
 * rename: lines written to the old file after the tailer moved on; a file rotated away twice
   between two polls, or twice while down, is skipped (only the checkpoint's file and the path are
   known). A line the writer split across the rotation comes back as two lines. A removed file
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeGuard
@@ -138,6 +141,7 @@ class FileTail:
     _emitted: _Mark | None  # position of the last chunk handed out (or restored)
     _start: Literal["beginning", "end"]
     _out: list[bytes]
+    _oversized: int  # lines dropped as too long since the last chunk
     _pending: bytes  # start of an unterminated line, read but not checkpointed past
     _skip: bool  # discarding the rest of an oversized line
 
@@ -148,7 +152,10 @@ class FileTail:
         max_line_bytes: int = 1 << 20,
         max_chunk_bytes: int = 4 << 20,
         start_at: Literal["beginning", "end"] = "beginning",
+        pread: Callable[[int, int, int], bytes] = os.pread,
     ) -> None:
+        """`pread`: how the file is read (`os.pread`; a test passes one that changes the
+        file between two reads, as a writer can)."""
         if max_line_bytes < 1 or max_chunk_bytes < 1:
             raise ValueError("max_line_bytes and max_chunk_bytes must be positive")
         if start_at not in ("beginning", "end"):
@@ -157,6 +164,7 @@ class FileTail:
         self._max_line = max_line_bytes
         self._max_chunk = max_chunk_bytes
         self._start_at: Literal["beginning", "end"] = start_at
+        self._pread = pread
         self._fd: int | None = None
         self._reset()
 
@@ -173,8 +181,14 @@ class FileTail:
         try:
             if self._fd is not None or self._open():
                 self._check_head()
+                kept = len(self._out), self._oversized
                 if not self._pull():
                     self._follow_path()
+                elif not self._head_intact():  # truncated and regrown while we read
+                    del self._out[kept[0] :]
+                    self._oversized = kept[1]
+                    self._check_head()
+                    self._pull()
             return self._emit()
         except OSError as err:
             reason: TailErrorReason = "permission" if isinstance(err, PermissionError) else "io"
@@ -256,7 +270,7 @@ class FileTail:
         self._adopt(*opened)
         if at_end:
             self._offset = opened[1].st_size
-            self._skip = self._offset > 0 and os.pread(opened[0], 1, self._offset - 1) != b"\n"
+            self._skip = self._offset > 0 and self._pread(opened[0], 1, self._offset - 1) != b"\n"
         return True
 
     def _open_resumed(self, mark: _Mark, opened: tuple[int, os.stat_result] | None) -> bool:
@@ -285,7 +299,7 @@ class FileTail:
 
     def _adopt_at(self, fd: int, st: os.stat_result, mark: _Mark) -> bool:
         """Adopt the file at the checkpoint's position if it is still the checkpoint's file."""
-        head = os.pread(fd, mark.head_len, 0)
+        head = self._pread(fd, mark.head_len, 0)
         if st.st_size < mark.offset or _sha256(head) != mark.head_sha256:
             return False
         self._adopt(fd, st)
@@ -324,12 +338,20 @@ class FileTail:
         """Detect copytruncate before reading: the file shrank, or its head was rewritten."""
         assert self._fd is not None
         size = os.fstat(self._fd).st_size
-        head = os.pread(self._fd, max(len(self._head), min(size, _HEAD)), 0)
+        head = self._pread(self._fd, max(len(self._head), min(size, _HEAD)), 0)
         if size >= self._offset + len(self._pending) and head.startswith(self._head):
             self._head = head
             return
         self._offset, self._pending, self._skip, self._head = 0, b"", False, head
         self._rotated = True
+
+    def _head_intact(self) -> bool:
+        """The head is still the one checked before the read: what was read came from the
+        same contents. (Truncated and rewritten past our offset between the check and the
+        read, the read would have started mid-line in the new contents, and the next check
+        would then read the new contents again from 0.)"""
+        assert self._fd is not None
+        return self._pread(self._fd, len(self._head), 0) == self._head
 
     def _pull(self) -> bool:
         """Read about one chunk's worth; False when at EOF already.
@@ -341,7 +363,7 @@ class FileTail:
         budget, got, start = self._max_chunk, False, self._offset
         while budget > 0 or self._offset == start:
             want = min(_BLOCK, budget if budget > 0 else self._max_line + 1 - len(self._pending))
-            data = os.pread(self._fd, want, self._offset + len(self._pending))
+            data = self._pread(self._fd, want, self._offset + len(self._pending))
             if data:
                 got = True
                 self._consume(data)

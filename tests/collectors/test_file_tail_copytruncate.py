@@ -55,6 +55,35 @@ def test_truncated_and_regrown_past_the_old_offset_before_the_next_poll(tmp_path
     tail.close()
 
 
+def test_truncated_and_regrown_between_the_head_check_and_the_read(tmp_path: Path) -> None:
+    """The race a daemon once lost in CI: the head matched, then the file was truncated and
+    rewritten past the old offset before the read. The read started mid-line in the new
+    contents (an unreadable line), and the next poll, seeing the new head, read them all
+    again: every line after the old offset twice."""
+    log = tmp_path / "app.log"
+    log.write_bytes(b"old-1\nold-2\n")
+    armed: list[bool] = []
+
+    def racing_pread(fd: int, size: int, offset: int) -> bytes:
+        if armed and offset > 0:  # the read after the head check, at the old offset
+            armed.clear()
+            copytruncate(log)
+            with log.open("ab") as writer:
+                writer.write(b"new-1 is longer than everything before\nnew-2\n")
+        return os.pread(fd, size, offset)
+
+    tail = FileTail(log, pread=racing_pread)
+    assert read_all(tail) == [b"old-1", b"old-2"]
+    armed.append(True)
+
+    assert read_all(tail) == [b"new-1 is longer than everything before", b"new-2"]
+    assert not armed  # the race did happen
+    with log.open("ab") as writer:
+        writer.write(b"new-3\n")
+    assert read_all(tail) == [b"new-3"]
+    tail.close()
+
+
 def test_lines_appended_after_the_last_read_and_before_the_truncate_are_lost(
     tmp_path: Path,
 ) -> None:
