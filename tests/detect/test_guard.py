@@ -31,6 +31,7 @@ from monitor.events import Idp, Operation, ScimEvent, ScimRequest
 from monitor.ingest import Ingestor, app_index
 from monitor.replay import replay
 from monitor.store import SqlStore
+from monitor.store.bulk import COPY_MIN_ROWS
 from monitor.store.tables import metadata, sp_resources
 from monitor.telemetry.metrics import DETECTION_SKIPPED, Metrics
 
@@ -271,23 +272,28 @@ def test_a_batch_of_bad_records_logs_a_few_and_counts_all(
 
 
 @pytest.mark.postgres
-def test_a_row_another_replica_inserts_first_is_no_reason_to_skip(postgres_url: str) -> None:
+@pytest.mark.parametrize("accounts", [1, COPY_MIN_ROWS + 2], ids=["one row", "by COPY"])
+def test_a_row_another_replica_inserts_first_is_no_reason_to_skip(
+    postgres_url: str, accounts: int
+) -> None:
     """Two replicas sharing PostgreSQL: one commits the account a moment before the other's
-    batch inserts it. PostgreSQL answers the second insert with a unique violation (class 23,
-    a record's error to the guard); redone one record at a time, the record reads the
-    committed row and lands: nothing is skipped."""
+    batch inserts it. PostgreSQL answers the second insert (one row, or a batch's COPY) with
+    a unique violation (class 23, a record's error to the guard); redone one record at a
+    time, the record reads the committed row and lands: nothing is skipped."""
     store = SqlStore(postgres_url)
     _clear(store)
-    rep = {"id": "u-1", "userName": "ann@corp.test", "active": True}
-    request = ScimRequest(
-        ts=1_767_225_600.0,
-        method="POST",
-        path="/scim/v2/Users",
-        status=201,
-        request_body={"userName": "ann@corp.test"},
-        response_body=rep,
-    )
-    items: Items = [classify(request, app="crm", idp=Idp.OKTA)]
+    items: Items = []
+    for n in range(accounts):
+        name = f"ann{n}@corp.test"
+        request = ScimRequest(
+            ts=1_767_225_600.0 + n,
+            method="POST",
+            path="/scim/v2/Users",
+            status=201,
+            request_body={"userName": name},
+            response_body={"id": f"u-{n + 1}", "userName": name, "active": True},
+        )
+        items.append(classify(request, app="crm", idp=Idp.OKTA))
     other = store.engine.connect()
     other.begin()
     other.execute(
@@ -311,10 +317,11 @@ def test_a_row_another_replica_inserts_first_is_no_reason_to_skip(postgres_url: 
     worker.join(30)
 
     with store.engine.connect() as conn:
-        row = conn.execute(select(sp_resources).where(sp_resources.c.sp_id == "u-1")).one()
+        rows = conn.execute(select(sp_resources).order_by(sp_resources.c.first_seen)).all()
     store.close()
     assert done.is_set() and failed == []
-    assert row.user_name == "ann@corp.test" and row.representation is not None
+    assert [row.user_name for row in rows] == [f"ann{n}@corp.test" for n in range(accounts)]
+    assert all(row.representation is not None for row in rows)
 
 
 def _waiting_on_a_lock(store: SqlStore) -> bool:
