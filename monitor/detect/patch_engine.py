@@ -112,8 +112,26 @@ def lost_attributes(
     or `body` is not a PatchOp (no evidence of what was asked)."""
     if not isinstance(after, Mapping) or not after:
         return []
+    if isinstance(before, Mapping) and _all_kept(before, after):
+        return []
     kept = _lowered(attribute_paths(after))
     return sorted(_survivors(before, body, lambda path: path.lower() not in kept))
+
+
+def _all_kept(before: Mapping[str, object], after: Mapping[str, object]) -> bool:
+    """Whether every path of `before` is a path of `after`, known without walking either
+    whole: a top-level attribute gives its paths from its name and value alone, so one that
+    `after` holds unchanged (compared in C, at any depth) keeps them all, and only the
+    attributes that changed are walked (a PATCH answer usually changes one or two). False
+    means only "not known this way": the caller then compares every path."""
+    changed = [key for key, value in before.items() if after.get(key, _ABSENT) != value]
+    if not changed:
+        return True
+    asked = attribute_paths({key: before[key] for key in changed})
+    if not asked:
+        return True
+    kept = _lowered(attribute_paths({key: after[key] for key in changed if key in after}))
+    return all(path.lower() in kept for path in asked)
 
 
 def surviving_paths(before: Mapping[str, object], body: object) -> set[str]:
@@ -256,6 +274,8 @@ def _copy(snapshot: Mapping[str, object]) -> dict[str, object]:
 
 
 # -- attribute paths --------------------------------------------------------------------------
+
+_ABSENT = object()  # no value, not even None
 
 
 def _collect(paths: set[str], urn: str | None, attributes: Mapping[Any, object]) -> None:

@@ -18,7 +18,13 @@ from monitor.detect.patch_engine import (
     targeted_paths,
 )
 from monitor.detect.quirks import hint
-from monitor.detect.resources import Resources, SpRow, as_bool, dump_representation
+from monitor.detect.resources import (
+    Resources,
+    SpRow,
+    as_bool,
+    dump_representation,
+    load_representation,
+)
 from monitor.events import Lifecycle, Operation, Outcome, Resource, ScimEvent
 
 __all__ = ["IDENTITY_KEYS", "ScimDetector"]
@@ -149,15 +155,15 @@ class ScimDetector:
         assert event.sp_id is not None and event.request is not None
         app, sp_id, body = event.app, event.sp_id, json_value(event.request.request_body)
         before = self.resources.get(app, sp_id)
-        snapshot = json.loads(before.representation) if before and before.representation else None
+        stored = before.representation if before is not None else None
+        snapshot = load_representation(stored) if stored else None
         after = _with_id(answer, sp_id)
         if snapshot is not None and after is not None and _full_answer(event):
             lost = lost_attributes(snapshot, body, after)
             if lost:
                 self._silent_loss(app, sp_id, event.ts, lost)
         if after is not None:
-            own = targeted_paths(body) | ({"active"} if event.lifecycle else set())
-            self._seen(app, after, event.ts, kind, own=frozenset(own))
+            self._seen(app, after, event.ts, kind, own=self._own(app, after, event, body))
         elif snapshot is not None and _full_answer(event):
             self._expect(event, snapshot, body)
         if event.lifecycle is Lifecycle.DISABLE:
@@ -165,6 +171,17 @@ class ScimDetector:
             self._removed(event, applied=applied)
         elif event.lifecycle is Lifecycle.ACTIVATE:
             self.resources.update(app, sp_id, active=True)
+
+    def _own(
+        self, app: str, after: Mapping[str, object], event: ScimEvent, body: object
+    ) -> frozenset[str]:
+        """What a PATCH wrote itself, which only a check of an earlier bodiless answer asks
+        (`_check_pending`): worked out only when the account has one pending."""
+        rep_id = after.get("id")
+        row = self.resources.get(app, rep_id) if isinstance(rep_id, str) and rep_id else None
+        if row is None or not row.pending:
+            return frozenset()
+        return frozenset(targeted_paths(body) | ({"active"} if event.lifecycle else set()))
 
     def _expect(self, event: ScimEvent, snapshot: dict[str, Any], body: object) -> None:
         """A 204 answer: keep the expected state and check it against the next representation."""

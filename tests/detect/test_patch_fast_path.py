@@ -17,6 +17,7 @@ from monitor.detect.patch_engine import (
     _covered,
     _expected,
     _lowered,
+    _survivors,
     attribute_paths,
     lost_attributes,
     surviving_paths,
@@ -168,3 +169,37 @@ def test_a_schemas_rewrite_goes_to_the_engine() -> None:
     assert survive == _reference(USER, body)
     assert f"{ENT}:department" not in survive
     assert "title" in survive
+
+
+def _changed(snapshot: dict[str, Any], edits: dict[str, Any], dropped: list[str]) -> dict[str, Any]:
+    """An answer: the snapshot with some attributes set, some dropped, some renamed in case."""
+    after = {k: v for k, v in snapshot.items() if k not in dropped}
+    for key in dropped[::2]:  # every other dropped attribute comes back spelled in upper case
+        if key in snapshot:
+            after[key.upper()] = snapshot[key]
+    return {**after, **edits}
+
+
+EDITED = st.sampled_from(PATHS) | st.text(max_size=6)
+
+
+@SETTINGS
+@given(
+    snapshot=snapshots,
+    edits=st.dictionaries(
+        st.sampled_from(PATHS) | st.text(max_size=6), snapshot_values, max_size=3
+    ),
+    dropped=st.lists(st.sampled_from([*PATHS, ENT, ACME, "name", "emails", "title"]), max_size=3),
+    ops=scalar_operations,
+)
+def test_answers_that_keep_their_attributes_lose_what_the_whole_comparison_finds(
+    snapshot: dict[str, Any], edits: dict[str, Any], dropped: list[str], ops: list[dict[str, Any]]
+) -> None:
+    """`lost_attributes` skips walking the attributes an answer keeps unchanged; it must lose
+    exactly what comparing every path of both finds."""
+    after = _changed(snapshot, edits, dropped)
+    assume(after)  # an empty answer judges nothing
+    body = {"Operations": ops}
+    kept = _lowered(attribute_paths(after))
+    reference = sorted(_survivors(snapshot, body, lambda path: path.lower() not in kept))
+    assert lost_attributes(snapshot, body, after) == reference
