@@ -134,7 +134,7 @@ class ActivityDetector:
                     self._ended.setdefault((app, user_key), tuple(found.get(user_key, ())))
 
     def prefetch_stored(self, app: str, user_keys: Iterable[str]) -> None:
-        """Which of these keys have any action stored in `app`, 200 keys per statement."""
+        """Which of these keys have any action stored in `app`, a part per statement."""
         unasked = (k for k in user_keys if (app, k) not in self._stored)
         for part, params in in_parts(self.db, unasked):
             found = set(self.db.scalars(_STORED, app=app, **params))

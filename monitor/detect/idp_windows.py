@@ -38,7 +38,7 @@ class IdpWindows:
         self._ended: dict[str, list[Window]] = {}
 
     def prefetch(self, user_keys: Iterable[str]) -> None:
-        """Read the people and ended removals of the keys not read yet, 200 keys a statement."""
+        """Read the people and ended removals of the keys not read yet, a part a statement."""
         for part, params in in_parts(self.db, (k for k in user_keys if k not in self._people)):
             for key in part:
                 self._people[key], self._ended[key] = {}, []

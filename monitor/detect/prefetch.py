@@ -30,7 +30,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ColumnElement as _Element
 from sqlalchemy.sql.selectable import Values
 from sqlalchemy.sql.sqltypes import NullType
 
@@ -51,14 +50,14 @@ __all__ = [
 ]
 
 IN_SIZE = 200
-# PostgreSQL takes a batch's values as two arrays (any number of them, one statement): each
-# statement was a round trip and a plan of 400 parameters, about 1 ms before any row.
+# PostgreSQL takes a part's values as arrays, up to this many a statement: 200 a statement
+# had each cost a round trip and a plan of 200 or 400 parameters, about 1 ms before any row.
 ARRAY_SIZE = 5000
 T = TypeVar("T")
 R = TypeVar("R", bound=tuple[Any, ...])
 
 
-class _OneOf(_Element[Any]):
+class _OneOf(ColumnElement[Any]):
     """`column IN (:v0, ..., :v199)`, or `column = ANY(:one_of)` on PostgreSQL (`in_parts`).
     Untyped: a Boolean element made SQLite's WHERE `... = 1`, which no index answers."""
 

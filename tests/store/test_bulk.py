@@ -107,6 +107,7 @@ _INSERT: Prepared[Any] = Prepared(
         active=bindparam("active"),
         first_seen=bindparam("first_seen"),
         last_seen=bindparam("last_seen"),
+        representation=bindparam("rep"),
     )
 )
 _UPDATE: Prepared[Any] = Prepared(
@@ -135,6 +136,7 @@ def _rows(n: int) -> list[dict[str, Any]]:
             "active": (None, True, False)[i % 3],
             "first_seen": i + 0.125,
             "last_seen": 1e9 + i,
+            "rep": None,
         }
         for i in range(n)
     ]
@@ -170,18 +172,6 @@ def test_a_few_rows_are_inserted_without_copy(store: SqlStore) -> None:
         assert len(Db(conn).rows(_ALL)) == COPY_MIN_ROWS - 1
 
 
-_INSERT_REP: Prepared[Any] = Prepared(
-    sp_resources.insert().values(
-        app=bindparam("app"),
-        sp_id=bindparam("sp_id"),
-        resource_type=literal("User"),
-        user_name=bindparam("user_name"),
-        active=bindparam("active"),
-        first_seen=bindparam("first_seen"),
-        last_seen=bindparam("last_seen"),
-        representation=bindparam("rep"),
-    )
-)
 _TEXT = st.text(
     st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=30
 )
@@ -221,7 +211,7 @@ def test_any_text_and_numbers_come_back_as_written(
     ]
     with store.transaction() as conn:
         db = Db(conn)
-        db.run_many(_INSERT_REP, params)
+        db.run_many(_INSERT, params)
         found = [(r[2], r[3], r[4], r[5]) for r in db.rows(_ALL)]
         conn.rollback()
     assert found == rows
